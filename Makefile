@@ -1,33 +1,43 @@
 # One entry point for newcomers, CI and maintainers.
-#   make demo   - start the bundled emulator and provision the example tenants (PROFILE=public for the
-#                 real-world path with manual steps)
-#   make test   - everything CI runs: unit, emulator, integration, sanity, lint, molecule, benchmark smoke
+#   make demo    provision the example tenants against the bundled emulator (PROFILE=public: the
+#                real-world path with manual steps)
+#   make test    everything CI runs: unit, emulator, integration, molecule, sanity, lint
+#   make test-newest   the suite again on the newest supported ansible-core (Python 3.12)
+#   make bench N=200   the benchmark
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
+ANSIBLE_CORE ?= 2.19.14
 VENV ?= .venv
-BIN := $(VENV)/bin
+BIN := $(CURDIR)/$(VENV)/bin
 PROFILE ?= extended
 N ?= 200
+PYTEST_ARGS ?=
 COLLECTION_ROOT := build/ansible_collections/msp/umbrella_psa
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build
-export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection demo test unit emulator-tests integration sanity lint molecule bench clean
+NEWEST_CORE := 2.21.5
+NEWEST_PYTHON_VERSION := 3.12
+
+.PHONY: help venv collection demo test test-newest unit emulator-tests integration molecule sanity lint bench changelog clean
 
 help:
 	@echo "make demo   - provision the example tenants against the bundled emulator (PROFILE=$(PROFILE))"
 	@echo "make test   - run the whole test suite"
+	@echo "make test-newest - the suite on ansible-core $(NEWEST_CORE) / Python $(NEWEST_PYTHON_VERSION)"
+	@echo "make bench N=200 - the benchmark"
 
-# The virtualenv is rebuilt only when the pinned requirements change.
-$(VENV)/.installed: requirements-dev.txt requirements.txt
+# The virtualenv is rebuilt only when the pinned requirements or the ansible-core version change.
+$(VENV)/.installed-$(ANSIBLE_CORE): requirements-dev.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt "ansible-core==$(ANSIBLE_CORE)"
+	rm -f $(VENV)/.installed-*
 	touch $@
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed-$(ANSIBLE_CORE)
 
 # Ansible finds the collection under build/ansible_collections/msp/umbrella_psa: a copy of the
 # tracked (and not ignored) files, refreshed on every call, so what is tested is what is committed.
@@ -38,30 +48,39 @@ demo: collection
 	$(BIN)/python scripts/demo.py --profile $(PROFILE)
 
 unit: venv
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
 emulator-tests: venv
-	$(BIN)/python -m pytest -q tests/emulator
+	$(BIN)/python -m pytest tests/emulator $(PYTEST_ARGS)
 
 integration: collection
-	$(BIN)/python -m pytest -q tests/integration
+	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+molecule: collection
+	cd extensions && $(BIN)/molecule test -s default
 
 sanity: collection
 	scripts/sanity "$(COLLECTION_ROOT)"
 
 lint: collection
-	cd "$(COLLECTION_ROOT)" && $(CURDIR)/$(BIN)/ansible-lint --profile production
-
-molecule: collection
-	cd extensions && $(CURDIR)/$(BIN)/molecule test -s default
+	cd "$(COLLECTION_ROOT)" && $(BIN)/ansible-lint --profile production
 
 bench: collection
 	$(BIN)/python benchmarks/run.py --tenants $(N)
 
+changelog: venv
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog generate
+
 test: collection
-	$(BIN)/python -m pytest tests/unit tests/emulator tests/integration
-	scripts/sanity "$(COLLECTION_ROOT)"
-	cd "$(COLLECTION_ROOT)" && $(CURDIR)/$(BIN)/ansible-lint --profile production
+	$(BIN)/python -m pytest -n 2 tests/unit tests/emulator tests/integration $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory molecule
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory sanity
+
+test-newest:
+	$(MAKE) --no-print-directory test VENV=.venv-newest ANSIBLE_CORE=$(NEWEST_CORE) \
+		PYTHON="$$(scripts/find-python $(NEWEST_PYTHON_VERSION))"
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 msp.umbrella_psa contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What every resource engine shares: its error type, the manual-steps outcome and the module runner.
+
+An engine is a module of this package with ``ARGUMENT_SPEC`` (plus optional ``ARGUMENT_OPTIONS``) and
+``run(params, check_mode=False, client=None) -> dict``. The action plugin (in-process) and the module
+(remote) both call ``run``; nothing else differs between them.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import traceback
+
+# Shown in place of ids and keys that only a real run can know.
+CHECK_MODE_PLACEHOLDER = "<created in check mode>"
+
+ON_UNSUPPORTED_CHOICES = ["fail", "report"]
+
+
+class EngineError(Exception):
+    """A failure explained to the user in one line; ``result`` adds keys to the failed result."""
+
+    def __init__(self, msg, **result):
+        super(EngineError, self).__init__(msg)
+        self.msg = msg
+        self.result = result
+
+
+def expected_errors():
+    """The exception types that carry a user-facing one-line message (no traceback needed)."""
+    from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import TransportError
+    from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
+        ConnectWiseError, ConditionValueError)
+    from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella import UmbrellaError
+    return (EngineError, TransportError, ConnectWiseError, ConditionValueError, UmbrellaError)
+
+
+def manual_steps_outcome(on_unsupported, what, steps, **result):
+    """The outcome of a change the server cannot make: fail with the steps, or report them.
+
+    ``what`` says in a few words what could not be done ("write the role's permissions"); the steps
+    are complete instructions for a person, one string each.
+    """
+    steps = list(steps)
+    result.pop("manual_steps", None)  # the steps given here are the outcome's, whatever the caller had
+    if on_unsupported == "fail":
+        numbered = " ".join("(%d) %s" % (i + 1, step) for i, step in enumerate(steps))
+        raise EngineError(
+            "The server does not offer the API to %s (it is not part of the vendor's public API). "
+            "Do it by hand, or set on_unsupported=report to carry on: %s" % (what, numbered),
+            manual_steps=steps, **result)
+    result.setdefault("changed", False)
+    result["manual_steps"] = steps
+    return result
+
+
+def run_engine(engine, params, check_mode, diff):
+    """Run an engine and turn its outcome into a task result: ``(failed, result)``.
+
+    Shared by both entry points so that they cannot drift apart.
+    """
+    try:
+        result = engine.run(params, check_mode=check_mode)
+    except expected_errors() as exc:
+        failed = {"failed": True, "msg": getattr(exc, "msg", None) or str(exc), "changed": False}
+        failed.update(getattr(exc, "result", {}) or {})
+        return True, failed
+    result.setdefault("changed", False)
+    result.setdefault("manual_steps", [])
+    if not diff:
+        result.pop("diff", None)
+    return False, result
+
+
+def run_module(engine):
+    """``main()`` of a module file: the same engine, run by AnsibleModule on the target host."""
+    from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+    from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+
+    module = AnsibleModule(argument_spec=engine.ARGUMENT_SPEC, supports_check_mode=True,
+                           **getattr(engine, "ARGUMENT_OPTIONS", {}))
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    try:
+        failed, result = run_engine(engine, module.params, module.check_mode, module._diff)
+    except Exception as exc:  # an unexpected bug: keep the traceback for -vvv
+        module.fail_json(msg="Unexpected error: %s" % exc, exception=traceback.format_exc())
+    if failed:
+        module.fail_json(**result)
+    module.exit_json(**result)

@@ -1,0 +1,241 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 msp.umbrella_psa contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Share Umbrella access tokens between the tasks of one ansible-playbook run, in memory only.
+
+Umbrella grants 20 token requests a minute per API key. Every task runs in a worker process that
+Ansible forks afresh, so a per-process cache dies with each task: one parent-console key serving a
+thousand child orgs would need a thousand tokens and spend fifty minutes waiting for them.
+
+The first task that needs a token starts a small keeper process that holds tokens in memory and
+answers on a Unix socket in a private directory (mode 0700, owned by the user). The keeper exits as
+soon as the ansible-playbook process it serves is gone, or after a quiet spell, and removes its
+socket; nothing is written to disk but the socket itself. Tokens are filed under a digest of base URL,
+API key *and* secret, so only a caller that knows the secret can ask for a token.
+
+Run as a script (``python token_cache.py serve SOCKET WATCH_PID``) it is the keeper itself.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import errno
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+# How long the keeper waits for a request before it concludes the run has moved on.
+IDLE_SECONDS = 900
+# How often the keeper checks that the ansible-playbook process is still alive.
+WATCH_INTERVAL = 1.0
+START_TIMEOUT = 5.0
+MAX_MESSAGE = 64 * 1024
+
+
+def private_dir():
+    """A directory only this user can enter; refuse one that someone else could read or replace."""
+    path = os.path.join(tempfile.gettempdir(), "msp-umbrella-psa-%d" % os.getuid())
+    try:
+        os.mkdir(path, 0o700)
+    except OSError as exc:
+        if exc.errno != errno.EEXIST:
+            raise
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise OSError("unsafe token cache directory %s (must be a directory owned by you, mode 0700)" % path)
+    return path
+
+
+def socket_path(run_pid):
+    return os.path.join(private_dir(), "tokens-%d.sock" % run_pid)
+
+
+class SharedTokenStore:
+    """Client side: ``get(key)`` and ``put(key, token, expires_at)``; every failure means "no cache".
+
+    ``expires_at`` is wall-clock time (``time.time()``), since the value crosses processes.
+    """
+
+    def __init__(self, run_pid=None):
+        # Ansible forks each task's worker from the ansible-playbook process, whose pid names the run.
+        self.run_pid = run_pid or os.getppid()
+        self._path = None
+        self._disabled = False
+
+    def _call(self, message):
+        if self._disabled:
+            return None
+        try:
+            if self._path is None:
+                self._path = self._ensure_keeper()
+            return _request(self._path, message)
+        except (OSError, ValueError):
+            # The cache is an optimisation: without it every task requests its own token.
+            self._disabled = True
+            return None
+
+    def get(self, key):
+        answer = self._call({"op": "get", "key": key}) or {}
+        token, expires_at = answer.get("token"), answer.get("expires_at")
+        if token and expires_at and expires_at > time.time():
+            return token, expires_at
+        return None
+
+    def put(self, key, token, expires_at):
+        self._call({"op": "put", "key": key, "token": token, "expires_at": expires_at})
+
+    def drop(self, key):
+        self._call({"op": "drop", "key": key})
+
+    def _ensure_keeper(self):
+        path = socket_path(self.run_pid)
+        if _alive(path):
+            return path
+        # One keeper per run: the lock serialises the forks that all arrive at once.
+        lock_path = path + ".lock"
+        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            import fcntl
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not _alive(path):
+                self._start_keeper(path)
+        finally:
+            os.close(fd)
+        return path
+
+    def _start_keeper(self, path):
+        if os.path.exists(path):
+            os.unlink(path)  # left by a keeper that was killed; it held no secret
+        with open(os.devnull, "r+b") as devnull:
+            subprocess.Popen(  # pylint: disable=consider-using-with
+                [sys.executable, os.path.abspath(__file__), "serve", path, str(self.run_pid)],
+                stdin=devnull, stdout=devnull, stderr=devnull, close_fds=True,
+                start_new_session=True, env={"PATH": os.environ.get("PATH", "")})
+        deadline = time.time() + START_TIMEOUT
+        while time.time() < deadline:
+            if _alive(path):
+                return
+            time.sleep(0.02)
+        raise OSError("token keeper did not start")
+
+
+def _request(path, message):
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.settimeout(2.0)
+        conn.connect(path)
+        conn.sendall(json.dumps(message).encode("utf-8") + b"\n")
+        return json.loads(_read_line(conn) or "{}")
+    finally:
+        conn.close()
+
+
+def _read_line(conn):
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+        if len(data) > MAX_MESSAGE:
+            raise ValueError("message too long")
+    return data.decode("utf-8").strip()
+
+
+def _alive(path):
+    try:
+        return _request(path, {"op": "ping"}).get("ok") is True
+    except (OSError, ValueError):
+        return False
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        return exc.errno == errno.EPERM
+    return True
+
+
+class Keeper:
+    """The keeper process: a dict of tokens behind a Unix socket."""
+
+    def __init__(self, path, watch_pid):
+        self.path = path
+        self.watch_pid = watch_pid
+        self.tokens = {}
+        self.lock = threading.Lock()
+        self.last_request = time.time()
+
+    def answer(self, message):
+        op = message.get("op")
+        now = time.time()
+        with self.lock:
+            self.last_request = now
+            if op == "ping":
+                return {"ok": True}
+            key = message.get("key")
+            if not isinstance(key, str):
+                return {"error": "key"}
+            if op == "get":
+                token, expires_at = self.tokens.get(key, (None, 0))
+                return {"token": token, "expires_at": expires_at} if expires_at > now else {}
+            if op == "put":
+                self.tokens[key] = (str(message.get("token")), float(message.get("expires_at") or 0))
+                return {"ok": True}
+            if op == "drop":
+                self.tokens.pop(key, None)
+                return {"ok": True}
+        return {"error": "op"}
+
+    def serve(self):
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_umask = os.umask(0o177)
+        try:
+            server.bind(self.path)
+        finally:
+            os.umask(old_umask)
+        server.listen(64)
+        server.settimeout(WATCH_INTERVAL)
+        try:
+            while _pid_alive(self.watch_pid) and time.time() - self.last_request < IDLE_SECONDS:
+                try:
+                    conn, _addr = server.accept()
+                except socket.timeout:
+                    continue
+                threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+        finally:
+            server.close()
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+    def _handle(self, conn):
+        try:
+            conn.settimeout(5.0)
+            reply = self.answer(json.loads(_read_line(conn) or "{}"))
+            conn.sendall(json.dumps(reply).encode("utf-8") + b"\n")
+        except (OSError, ValueError):
+            pass
+        finally:
+            conn.close()
+
+
+def main(argv):
+    if len(argv) != 4 or argv[1] != "serve":
+        sys.stderr.write("usage: token_cache.py serve SOCKET WATCH_PID\n")
+        return 2
+    Keeper(argv[2], int(argv[3])).serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,81 @@
+"""Release hygiene: the built tarball installs, documents every plugin, and feeds an EE build context."""
+
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import yaml
+
+from ansible_runner import REPO_ROOT, ansible_env, stage_collection
+
+BIN = Path(sys.executable).parent
+MODULES = ["cw_security_role", "cw_api_member", "cw_api_key", "cw_access_info", "umbrella_psa_integration"]
+
+
+def run(cmd, cwd, env=None):
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, "%s failed:\n%s\n%s" % (cmd, proc.stdout, proc.stderr)
+    return proc.stdout
+
+
+def build_tarball(tmp_path):
+    source = stage_collection()
+    run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path / "dist"), str(source)],
+        cwd=tmp_path)
+    version = yaml.safe_load((REPO_ROOT / "galaxy.yml").read_text())["version"]
+    tarball = tmp_path / "dist" / ("msp-umbrella_psa-%s.tar.gz" % version)
+    assert tarball.is_file()
+    return tarball, version
+
+
+def test_tarball_holds_collection_content_only(tmp_path):
+    tarball, _version = build_tarball(tmp_path)
+    with tarfile.open(tarball) as archive:
+        names = archive.getnames()
+    assert "plugins/modules/cw_api_key.py" in names
+    assert "roles/psa_integration/tasks/main.yml" in names
+    assert "playbooks/provision_tenants.yml" in names
+    leaked = [n for n in names if n.split("/")[0] in ("emulator", "benchmarks", ".venv", "build", ".ci")
+              or n.startswith("tests/unit") or n.startswith("tests/integration")]
+    assert leaked == []
+
+
+def test_installed_tarball_documents_every_plugin(tmp_path):
+    tarball, _version = build_tarball(tmp_path)
+    install_root = tmp_path / "installed"
+    run([str(BIN / "ansible-galaxy"), "collection", "install", "-p", str(install_root), str(tarball)], cwd=tmp_path)
+    env = ansible_env()
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(install_root)
+    listed = json.loads(run([str(BIN / "ansible-doc"), "-l", "msp.umbrella_psa", "--json"], cwd=tmp_path, env=env))
+    assert sorted(listed) == sorted("msp.umbrella_psa." + m for m in MODULES)
+    for module in MODULES:
+        doc = json.loads(run([str(BIN / "ansible-doc"), "--json", "msp.umbrella_psa." + module], cwd=tmp_path, env=env))
+        entry = doc["msp.umbrella_psa." + module]
+        assert entry["doc"]["short_description"]
+        assert entry["examples"].strip()
+        assert entry["return"]
+    role_doc = run([str(BIN / "ansible-doc"), "-t", "role", "msp.umbrella_psa.psa_integration"], cwd=tmp_path, env=env)
+    assert "psa_cw_site" in role_doc
+
+
+def test_execution_environment_build_context(tmp_path):
+    tarball, version = build_tarball(tmp_path)
+    ee_file = yaml.safe_load((REPO_ROOT / "execution-environment.yml").read_text())
+    wanted = ee_file["dependencies"]["galaxy"]["collections"][0]["name"]
+    assert wanted == "/build/collections/%s" % tarball.name, "execution-environment.yml names another version"
+    shutil.copy(REPO_ROOT / "execution-environment.yml", tmp_path)
+    run([str(BIN / "ansible-builder"), "create", "-f", "execution-environment.yml", "-c", "context"], cwd=tmp_path)
+    context = tmp_path / "context"
+    assert (context / "_build" / "collections" / tarball.name).is_file()
+    containerfile = (context / "Containerfile") if (context / "Containerfile").exists() else (context / "Dockerfile")
+    text = containerfile.read_text()
+    assert "ansible-galaxy collection install" in text
+    assert "introspect" in text  # the collection's requirements.txt and bindep.txt are collected from it
+    meta = yaml.safe_load((REPO_ROOT / "meta" / "execution-environment.yml").read_text())
+    assert (REPO_ROOT / meta["dependencies"]["python"]).read_text().count("requests") == 1
+    assert (REPO_ROOT / meta["dependencies"]["system"]).is_file()
+    # The image itself is not built here: these machines have no container engine.
+    assert version in wanted

@@ -1,0 +1,111 @@
+"""Run real ansible-playbook / ansible processes against the staged collection.
+
+The collection is staged once per test session into ``build/ansible_collections/msp/umbrella_psa``
+(the same copy ``make`` uses), so what the tests exercise is the committed tree, loaded by Ansible
+exactly as an installed collection would be.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BUILD_DIR = REPO_ROOT / "build"
+COLLECTION_DIR = BUILD_DIR / "ansible_collections" / "msp" / "umbrella_psa"
+BIN_DIR = Path(sys.executable).parent
+
+_staged = False
+
+
+def stage_collection(force=False):
+    """Copy the working tree's collection files into build/ (once per process unless forced)."""
+    global _staged
+    if _staged and not force:
+        return COLLECTION_DIR
+    subprocess.run([str(REPO_ROOT / "scripts" / "stage-collection"), str(COLLECTION_DIR)], check=True)
+    _staged = True
+    return COLLECTION_DIR
+
+
+@dataclass
+class AnsibleRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    data: dict = field(default_factory=dict)
+
+    def task_results(self, task_name, host=None):
+        """Results of every task with this name (json callback), in play order; per host when given."""
+        found = []
+        for play in self.data.get("plays", []):
+            for task in play.get("tasks", []):
+                if task["task"]["name"] != task_name:
+                    continue
+                for hostname, result in task["hosts"].items():
+                    if host is None or hostname == host:
+                        found.append(result)
+        return found
+
+    def result(self, task_name, host=None):
+        results = self.task_results(task_name, host)
+        assert len(results) == 1, "expected one result for %r, got %d" % (task_name, len(results))
+        return results[0]
+
+    @property
+    def stats(self):
+        return self.data.get("stats", {})
+
+
+def ansible_env(extra=None, json_output=True):
+    env = dict(os.environ)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": str(BUILD_DIR),
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+        "ANSIBLE_HOST_KEY_CHECKING": "false",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+        "PATH": str(BIN_DIR) + os.pathsep + env.get("PATH", ""),
+    })
+    if json_output:
+        env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.json"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_playbook(playbook, *args, extra_vars=None, env=None, json_output=True, cwd=None, timeout=900):
+    """Run ansible-playbook; with json_output the json callback's document is parsed into ``data``."""
+    stage_collection()
+    cmd = [str(BIN_DIR / "ansible-playbook"), str(playbook)]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    cmd += list(args)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env, json_output), check=False,
+                          cwd=cwd or REPO_ROOT, timeout=timeout)
+    data = {}
+    if json_output and proc.stdout.strip():
+        start = proc.stdout.find("{")
+        data = json.loads(proc.stdout[start:]) if start >= 0 else {}
+    return AnsibleRun(proc.returncode, proc.stdout, proc.stderr, data)
+
+
+def run_adhoc(module, module_args, *args, env=None, timeout=300):
+    """Run ``ansible localhost -m <module> -a <args>`` (one-line JSON output per host)."""
+    stage_collection()
+    cmd = [str(BIN_DIR / "ansible"), "localhost", "-c", "local", "-m", module, "-a", module_args, *args]
+    e = ansible_env(env, json_output=False)
+    e["ANSIBLE_LOAD_CALLBACK_PLUGINS"] = "true"
+    e["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.json"
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=e, cwd=REPO_ROOT, timeout=timeout, check=False)
+    data = {}
+    if proc.stdout.strip():
+        start = proc.stdout.find("{")
+        data = json.loads(proc.stdout[start:]) if start >= 0 else {}
+    return AnsibleRun(proc.returncode, proc.stdout, proc.stderr, data)

@@ -1,0 +1,81 @@
+"""The run-wide Umbrella token keeper: a real keeper process over a real Unix socket."""
+
+import os
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ansible_collections.msp.umbrella_psa.plugins.plugin_utils import token_cache
+
+
+@pytest.fixture
+def run_process():
+    """A stand-in for the ansible-playbook process whose lifetime bounds the keeper's."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def wait_for(predicate, seconds=5.0):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_tokens_are_shared_between_independent_clients(run_process):
+    first = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    second = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    assert first.get("k1") is None
+    expires = time.time() + 600
+    first.put("k1", "tok-1", expires)
+    assert second.get("k1") == ("tok-1", expires)
+    assert second.get("other") is None
+    second.drop("k1")
+    assert first.get("k1") is None
+
+
+def test_expired_tokens_are_not_returned(run_process):
+    store = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    store.put("k", "old", time.time() - 1)
+    assert store.get("k") is None
+
+
+def test_keeper_leaves_with_the_run_and_removes_its_socket(run_process):
+    store = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    store.put("k", "tok", time.time() + 600)
+    path = token_cache.socket_path(run_process.pid)
+    assert os.path.exists(path)
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    run_process.kill()
+    run_process.wait()
+    assert wait_for(lambda: not os.path.exists(path)), "keeper outlived the run"
+
+
+def test_one_keeper_per_run_even_when_many_clients_start_at_once(run_process):
+    stores = [token_cache.SharedTokenStore(run_pid=run_process.pid) for _ in range(8)]
+    for index, store in enumerate(stores):
+        store.put("k%d" % index, "t%d" % index, time.time() + 600)
+    # Every client sees every other client's token: they all talk to the same keeper.
+    assert [stores[0].get("k%d" % i)[0] for i in range(8)] == ["t%d" % i for i in range(8)]
+    keepers = subprocess.run(["pgrep", "-f", "token_cache.py serve .*tokens-%d.sock" % run_process.pid],
+                             capture_output=True, text=True, check=False).stdout.split()
+    assert len(keepers) == 1
+
+
+def test_an_unusable_cache_degrades_to_no_cache(monkeypatch):
+    store = token_cache.SharedTokenStore(run_pid=1)
+
+    def broken():
+        raise OSError("no socket for you")
+
+    monkeypatch.setattr(store, "_ensure_keeper", broken)
+    assert store.get("k") is None
+    store.put("k", "t", time.time() + 60)  # must not raise
+    assert store.get("k") is None
