@@ -1,0 +1,1 @@
+"""HTTPS emulator of ConnectWise PSA and Cisco Umbrella for msp.umbrella_psa (not part of the collection)."""

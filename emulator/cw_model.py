@@ -1,0 +1,178 @@
+"""The data of one ConnectWise company (tenant): roles, members, keys, tokens, reference tables.
+
+Plain dicts keyed by id, so that a snapshot is a JSON document and a restore is its inverse.
+"""
+
+import datetime
+import secrets
+import string
+
+from emulator import cw_catalogue
+
+LEVELS = ("None", "My", "All")
+
+# Reference tables every company starts with. ConnectWise has them as setup tables; their values
+# are the emulator's own.
+LOCATIONS = [(1, "Main"), (2, "Remote"), (3, "Field Office")]
+DEPARTMENTS = [(1, "Admin", "Administration"), (2, "Services", "Services"), (3, "Sales", "Sales")]
+TIME_ZONES = [
+    (1, "GMT-5/Eastern Time: US & Canada", -5.0),
+    (2, "GMT-6/Central Time: US & Canada", -6.0),
+    (3, "GMT-7/Mountain Time: US & Canada", -7.0),
+    (4, "GMT-8/Pacific Time: US & Canada", -8.0),
+    (5, "GMT/Dublin, Edinburgh, Lisbon, London", 0.0),
+    (6, "GMT+1/Amsterdam, Berlin, Paris", 1.0),
+    (7, "GMT+10/Canberra, Melbourne, Sydney", 10.0),
+]
+STRUCTURE_LEVELS = [(1, "Corporate"), (2, "Region"), (3, "Branch")]
+BOARDS = [(1, "Help Desk"), (2, "Professional Services"), (3, "Umbrella Alerts"), (4, "Projects")]
+CLIENT_COMPANIES = [
+    (2, "Contoso", "Contoso Ltd"),
+    (3, "Fabrikam", "Fabrikam Inc"),
+    (4, "Northwind", "Northwind Traders"),
+    (5, "AdventureWorks", "Adventure Works Cycles"),
+]
+
+KEY_ALPHABET = string.ascii_letters + string.digits
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_key():
+    """A 16-character key, the length ConnectWise's UI shows."""
+    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(16))
+
+
+def info(by):
+    stamp = now_iso()
+    return {"dateEntered": stamp, "enteredBy": by, "lastUpdated": stamp, "updatedBy": by}
+
+
+def touch(record, by):
+    record["info"]["lastUpdated"] = now_iso()
+    record["info"]["updatedBy"] = by
+
+
+class Company:
+    """One isolated tenant."""
+
+    def __init__(self, company_id, name=None, client_id=None):
+        self.company_id = company_id
+        self.name = name or company_id
+        self.client_id = client_id
+        self.counters = {}
+        self.roles = {}
+        self.members = {}
+        self.keys = {}
+        self.tokens = []
+
+    def next_id(self, kind):
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        return self.counters[kind]
+
+    # -- roles -------------------------------------------------------------------------------
+    def create_role(self, name, by, admin_flag=False, inactive_flag=False, level="None"):
+        role_id = self.next_id("role")
+        role = {
+            "id": role_id, "name": name, "adminFlag": bool(admin_flag), "inactiveFlag": bool(inactive_flag),
+            "info": info(by), "settings": [], "customize": {},
+        }
+        for function in cw_catalogue.FUNCTIONS:
+            role["settings"].append({
+                "id": self.next_id("setting"), "function": function["index"],
+                "addLevel": level, "editLevel": level, "deleteLevel": level, "inquireLevel": level,
+                "info": info(by),
+            })
+        self.roles[role_id] = role
+        return role
+
+    def role_by_name(self, name):
+        wanted = name.casefold()
+        return next((r for r in self.roles.values() if r["name"].casefold() == wanted), None)
+
+    @staticmethod
+    def setting_for(role, module_name, function_name):
+        function = cw_catalogue.find_function(module_name, function_name)
+        if function is None:
+            return None
+        return role["settings"][function["index"]]
+
+    def add_customize_item(self, role, customize_identifier, item_identifier, by):
+        item = {"id": self.next_id("customize"), "customizeIdentifier": customize_identifier,
+                "itemIdentifier": str(item_identifier), "info": info(by)}
+        role["customize"][item["id"]] = item
+        return item
+
+    # -- members and keys --------------------------------------------------------------------
+    def member_by_identifier(self, identifier):
+        wanted = identifier.casefold()
+        return next((m for m in self.members.values() if m["identifier"].casefold() == wanted), None)
+
+    def create_member(self, fields, by):
+        member = default_member()
+        member.update(fields)
+        member["id"] = self.next_id("member")
+        member["info"] = info(by)
+        self.members[member["id"]] = member
+        return member
+
+    def create_key(self, member, description, by, public_key=None, private_key=None):
+        key = {
+            "id": self.next_id("key"), "memberId": member["id"], "description": description,
+            "publicKey": public_key or new_key(), "privateKey": private_key or new_key(), "info": info(by),
+        }
+        self.keys[key["id"]] = key
+        return key
+
+    def key_by_public(self, public_key):
+        return next((k for k in self.keys.values() if k["publicKey"] == public_key), None)
+
+    # -- persistence -------------------------------------------------------------------------
+    def to_dict(self):
+        return {
+            "company_id": self.company_id, "name": self.name, "client_id": self.client_id,
+            "counters": dict(self.counters),
+            "roles": [dict(r, customize=list(r["customize"].values())) for r in self.roles.values()],
+            "members": list(self.members.values()),
+            "keys": list(self.keys.values()),
+            "tokens": list(self.tokens),
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        company = cls(data["company_id"], data.get("name"), data.get("client_id"))
+        company.counters = dict(data.get("counters", {}))
+        for role in data.get("roles", []):
+            role = dict(role)
+            role["customize"] = {item["id"]: item for item in role.get("customize", [])}
+            company.roles[role["id"]] = role
+        company.members = {m["id"]: m for m in data.get("members", [])}
+        company.keys = {k["id"]: k for k in data.get("keys", [])}
+        company.tokens = list(data.get("tokens", []))
+        return company
+
+
+#: Reference fields of an API member: field -> (table name, default id).
+MEMBER_REFERENCES = {
+    "securityRole": ("roles", None),
+    "timeZone": ("timeZones", 1),
+    "structureLevel": ("structureLevels", 1),
+    "securityLocation": ("locations", 1),
+    "defaultLocation": ("locations", 1),
+    "salesDefaultLocation": ("locations", 1),
+    "defaultDepartment": ("departments", 1),
+    "serviceDefaultBoard": ("boards", None),
+}
+
+
+def default_member():
+    """The stored shape of a new member before the request's fields are applied."""
+    member = {
+        "identifier": "", "name": None, "emailAddress": None, "inactiveFlag": False, "inactiveDate": None,
+        "notes": None, "excludedServiceBoardIds": [], "blockPriceFlag": False, "blockCostFlag": False,
+    }
+    for field, (_, default) in MEMBER_REFERENCES.items():
+        member[field] = default
+    return member

@@ -1,0 +1,187 @@
+"""Start the real emulator process for tests and tools, and drive its control API.
+
+Usage::
+
+    from support.emulator import EmulatorProcess
+
+    with EmulatorProcess(profile="extended") as emu:          # python -m emulator --port 0 ...
+        emu.control.create_tenant(connectwise={...}, umbrella={...})
+        requests.get(emu.cw_base + "/system/apiMembers", verify=emu.ca_file, headers=...)
+
+``tests/`` is on ``sys.path`` under pytest (it holds the root conftest.py), so ``support`` is importable.
+"""
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CW_API_PREFIX = "/v4_6_release/apis/3.0"
+
+
+class EmulatorStartError(RuntimeError):
+    pass
+
+
+class ControlClient:
+    """A small client of the emulator's /_emulator/ control API."""
+
+    def __init__(self, url, ca_file=None):
+        self.url = url.rstrip("/")
+        self.session = new_session(ca_file)
+
+    def request(self, method, path, body=None, expect=None):
+        response = self.session.request(method, "%s/_emulator/%s" % (self.url, path.lstrip("/")),
+                                        json=body, timeout=30)
+        if expect is not None and response.status_code != expect:
+            raise AssertionError("control %s %s answered %d: %s" % (method, path, response.status_code,
+                                                                    response.text[:500]))
+        return response
+
+    def create_tenant(self, name=None, connectwise=None, umbrella=None):
+        body = {}
+        if name is not None:
+            body["name"] = name
+        if connectwise is not None:
+            body["connectwise"] = connectwise
+        if umbrella is not None:
+            body["umbrella"] = umbrella
+        return self.request("POST", "tenants", body, expect=201).json()
+
+    def state(self):
+        return self.request("GET", "state", expect=200).json()
+
+    def reset(self):
+        return self.request("POST", "reset", {}, expect=200).json()
+
+    def stats(self):
+        return self.request("GET", "stats", expect=200).json()
+
+    def reset_stats(self):
+        return self.request("POST", "stats/reset", {}, expect=200).json()
+
+    def set_faults(self, spec):
+        return self.request("POST", "faults", spec, expect=200).json()
+
+    def clear_faults(self):
+        return self.request("DELETE", "faults", expect=200).json()
+
+    def cw_role_settings(self, company_id, role, settings=None, customize=None):
+        body = {"settings": settings or []}
+        if customize is not None:
+            body["customize"] = customize
+        return self.request("POST", "connectwise/%s/roles/%s/settings" % (company_id, role), body, expect=200).json()
+
+    def cw_member_key(self, company_id, member_identifier, description):
+        return self.request("POST", "connectwise/%s/members/%s/keys" % (company_id, member_identifier),
+                            {"description": description}, expect=201).json()
+
+    def cw_bulk_members(self, company_id, count, prefix="bulk"):
+        return self.request("POST", "connectwise/%s/bulk-members" % company_id,
+                            {"count": count, "prefix": prefix}, expect=201).json()
+
+    def umbrella_psa_form(self, org_id, form):
+        return self.request("POST", "umbrella/%s/psa" % org_id, form, expect=200).json()
+
+
+def new_session(ca_file=None):
+    """A Session that trusts the emulator's CA.
+
+    ``trust_env`` is off because requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override
+    ``Session.verify``, and because loopback traffic must never go through a proxy.
+    """
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = ca_file if ca_file else True
+    return session
+
+
+def cw_headers(company_id, public_key, private_key, client_id="00000000-0000-4000-8000-000000000001",
+               api_version="2025.1"):
+    """The headers a ConnectWise integration sends."""
+    token = base64.b64encode(("%s+%s:%s" % (company_id, public_key, private_key)).encode()).decode()
+    return {
+        "Authorization": "Basic " + token,
+        "clientId": client_id,
+        "Accept": "application/vnd.connectwise.com+json; version=%s" % api_version,
+    }
+
+
+class EmulatorProcess:
+    """One ``python -m emulator`` process on a free loopback port."""
+
+    def __init__(self, profile="extended", state_file=None, extra_args=(), python=None, env=None):
+        self.profile = profile
+        self.state_file = state_file
+        self.extra_args = list(extra_args)
+        self.python = python or sys.executable
+        self.env = env
+        self.process = None
+        self.url = self.ca_file = self.port = None
+        self.control = None
+        self._workdir = None
+        self.log_file = None
+
+    @property
+    def cw_base(self):
+        return self.url + CW_API_PREFIX
+
+    def start(self, timeout=30):
+        self._workdir = tempfile.mkdtemp(prefix="emulator-test-")
+        ready_file = os.path.join(self._workdir, "ready.json")
+        command = [self.python, "-m", "emulator", "--profile", self.profile, "--port", "0",
+                   "--ready-file", ready_file, "--tls-dir", os.path.join(self._workdir, "tls")]
+        if self.state_file:
+            command += ["--state-file", str(self.state_file)]
+        command += self.extra_args
+        self.log_file = os.path.join(self._workdir, "stderr.log")
+        with open(self.log_file, "wb") as log:
+            self.process = subprocess.Popen(command, cwd=str(REPO_ROOT), stdout=subprocess.DEVNULL, stderr=log,
+                                            env=self.env)
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(ready_file):
+            if self.process.poll() is not None:
+                raise EmulatorStartError("emulator exited with %s: %s" % (self.process.returncode, self.stderr()))
+            if time.monotonic() > deadline:
+                self.stop()
+                raise EmulatorStartError("emulator not ready after %ss: %s" % (timeout, self.stderr()))
+            time.sleep(0.05)
+        with open(ready_file, encoding="utf-8") as handle:
+            document = json.load(handle)
+        self.url, self.ca_file, self.port = document["url"], document["ca_file"], document["port"]
+        self.control = ControlClient(self.url, self.ca_file)
+        return self
+
+    def stderr(self):
+        try:
+            with open(self.log_file, encoding="utf-8", errors="replace") as handle:
+                return handle.read()[-4000:]
+        except (OSError, TypeError):
+            return ""
+
+    def stop(self, timeout=10):
+        """SIGTERM, then wait; returns the exit code (killed after ``timeout`` seconds)."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
