@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 msp.umbrella_psa contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Connection options of each vendor, shared by every module of that vendor.
+
+They match doc_fragments/connectwise.py and doc_fragments/umbrella.py option for option; change both
+together. Engines merge them into their ARGUMENT_SPEC:
+``ARGUMENT_SPEC = dict(CONNECTWISE_ARGSPEC, name=dict(type='str', required=True), ...)``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
+    DEFAULT_API_VERSION,
+    ConnectWiseClient,
+)
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella import (
+    DEFAULT_BASE_URL,
+    UmbrellaClient,
+)
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRY_MAX_TIME = 120.0
+
+_TRANSPORT_OPTIONS = dict(
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    timeout=dict(type='float', default=DEFAULT_TIMEOUT),
+    retry_max_time=dict(type='float', default=DEFAULT_RETRY_MAX_TIME),
+)
+
+CONNECTWISE_ARGSPEC = dict(
+    site=dict(type='str', required=True, fallback=(env_fallback, ['CW_SITE'])),
+    company_id=dict(type='str', required=True, fallback=(env_fallback, ['CW_COMPANY_ID'])),
+    # The public half of a key pair identifies the key; it is not a secret (no_log stated explicitly
+    # because the name contains "key").
+    public_key=dict(type='str', required=True, no_log=False, fallback=(env_fallback, ['CW_PUBLIC_KEY'])),
+    private_key=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['CW_PRIVATE_KEY'])),
+    client_id=dict(type='str', required=True, fallback=(env_fallback, ['CW_CLIENT_ID'])),
+    api_version=dict(type='str', default=DEFAULT_API_VERSION),
+    codebase=dict(type='str'),
+    **copy.deepcopy(_TRANSPORT_OPTIONS)
+)
+
+UMBRELLA_ARGSPEC = dict(
+    base_url=dict(type='str', default=DEFAULT_BASE_URL),
+    api_key=dict(type='str', required=True, no_log=False, fallback=(env_fallback, ['UMBRELLA_API_KEY'])),
+    api_secret=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['UMBRELLA_API_SECRET'])),
+    org_id=dict(type='str', fallback=(env_fallback, ['UMBRELLA_ORG_ID'])),
+    **copy.deepcopy(_TRANSPORT_OPTIONS)
+)
+
+
+def connectwise_client_from_params(params):
+    """A ConnectWiseClient from validated module parameters."""
+    return ConnectWiseClient.from_params(params)
+
+
+def umbrella_client_from_params(params):
+    """An UmbrellaClient from validated module parameters."""
+    return UmbrellaClient.from_params(params)

@@ -1,0 +1,515 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 msp.umbrella_psa contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""ConnectWise PSA (Manage) REST client: auth, headers, codebase discovery, paging, conditions, errors.
+
+The interface is described in docs/architecture.md; engines code against it.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import json
+import math
+import re
+
+from ansible.module_utils.six.moves.urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import (
+    HAS_REQUESTS,
+    TransportError,
+    new_session,
+    require_requests,
+    send,
+)
+
+if HAS_REQUESTS:
+    from requests.auth import HTTPBasicAuth
+
+DEFAULT_API_VERSION = '2025.1'
+PAGE_SIZE = 1000  # ConnectWise's hard maximum
+ENDPOINT_MISSING_MESSAGE = 'The endpoint does not exist.'
+_MAX_MESSAGE = 500
+
+__all__ = [
+    'DEFAULT_API_VERSION', 'ConnectWiseClient', 'ConnectWiseError', 'ConnectWiseNotFound',
+    'ConnectWiseUnsupported', 'ConnectWiseAuthError', 'ConditionValueError', 'conditions',
+    'TransportError', 'clear_codebase_cache', 'parse_link_header',
+]
+
+# The codebase of a (site, company) does not change during a run; one discovery per process is enough.
+_CODEBASE_CACHE = {}
+
+
+def clear_codebase_cache():
+    """Forget discovered codebases (tests; a site upgraded while a long process runs)."""
+    _CODEBASE_CACHE.clear()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Errors
+
+
+def _one_line(text, limit=_MAX_MESSAGE):
+    text = ' '.join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+class ConnectWiseError(Exception):
+    """A ConnectWise answer outside 2xx (or one that is not what the API promises)."""
+
+    def __init__(self, status, code, message, errors=None, method=None, path=None, hint=None):
+        self.status = status
+        self.code = code or ''
+        self.message = message or ''
+        self.errors = list(errors or [])
+        self.method = method
+        self.path = path
+        self.hint = hint or self._default_hint()
+        super(ConnectWiseError, self).__init__(self._render())
+
+    def _default_hint(self):
+        return None
+
+    def __reduce__(self):
+        # Keeps the error intact when it crosses a process boundary (Ansible workers pickle results).
+        return (self.__class__, (self.status, self.code, self.message, self.errors, self.method, self.path,
+                                 self.hint))
+
+    def _render(self):
+        head = 'ConnectWise %s %s failed' % (self.method or '', self.path or '')
+        head = ' '.join(head.split())
+        status = ' '.join(str(part) for part in (self.status, self.code) if part not in (None, ''))
+        text = head + ': ' + (status + ': ' if status else '') + _one_line(self.message or 'no message')
+        details = '; '.join(_describe_error_item(item) for item in self.errors if item)
+        if details:
+            text += ' (%s)' % _one_line(details)
+        if self.hint:
+            text += ' - ' + self.hint
+        return text
+
+    def __str__(self):
+        return self._render()
+
+
+def _describe_error_item(item):
+    if not isinstance(item, dict):
+        return _one_line(item, 200)
+    parts = [item.get('field'), item.get('code'), item.get('message')]
+    return ': '.join(_one_line(p, 200) for p in parts if p)
+
+
+class ConnectWiseNotFound(ConnectWiseError):
+    """404 on a record: the route exists, the object does not."""
+
+
+class ConnectWiseUnsupported(ConnectWiseError):
+    """The server does not offer the route (404 "The endpoint does not exist." or 405)."""
+
+
+class ConnectWiseAuthError(ConnectWiseError):
+    """401 (credentials) or 403 (the API member's security role denies the request)."""
+
+    def _default_hint(self):
+        if self.status == 401:
+            return ('check company_id, public_key and private_key (the key pair of an active API member '
+                    'of that company) and client_id')
+        return "the API member's security role does not allow this request"
+
+
+def _error_from_response(response, method, path):
+    status = response.status_code
+    code, message, errors = '', '', []
+    body = _json_or_none(response)
+    if isinstance(body, dict):
+        code = body.get('code') or ''
+        message = body.get('message') or ''
+        errors = body.get('errors') or []
+        if not isinstance(errors, list):
+            errors = [errors]
+    if not message:
+        # A CDN or proxy in front of ConnectWise answers with HTML; say what came back, not the page.
+        content_type = (response.headers.get('Content-Type') or 'no content type').split(';')[0]
+        message = '%s (%s answer, not ConnectWise JSON)' % ((response.reason or 'no reason').strip(), content_type) \
+            if body is None else (response.reason or 'no message')
+    args = (status, code, message, errors, method, path)
+    if (status == 404 and message.strip() == ENDPOINT_MISSING_MESSAGE) or status == 405:
+        return ConnectWiseUnsupported(*args)
+    if status == 404:
+        return ConnectWiseNotFound(*args)
+    if status in (401, 403):
+        return ConnectWiseAuthError(*args)
+    return ConnectWiseError(*args)
+
+
+def _json_or_none(response):
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Conditions
+
+
+class ConditionValueError(ValueError):
+    """A value (or field name) that cannot be put into a ConnectWise condition safely."""
+
+    def __init__(self, field, reason):
+        self.field = field
+        self.reason = reason
+        super(ConditionValueError, self).__init__('condition on field %r: %s' % (field, reason))
+
+    def __reduce__(self):
+        return (self.__class__, (self.field, self.reason))
+
+
+_FIELD_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$')
+_CONTROL_RE = re.compile(u'[\u0000-\u001f\u007f]')
+
+
+def _check_field(field):
+    if not isinstance(field, str) or not _FIELD_RE.match(field):
+        raise ConditionValueError(field, 'not a field name (letters, digits, _ and / for nested fields)')
+    return field
+
+
+def _literal(field, value):
+    """Render one value as a condition literal; never pastes a value that could break out of it."""
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            raise ConditionValueError(field, 'not a finite number')
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return '[%s]' % value.strftime('%Y-%m-%dT%H:%M:%SZ')
+    if not isinstance(value, str):
+        raise ConditionValueError(field, 'unsupported value type %s' % type(value).__name__)
+    if _CONTROL_RE.search(value):
+        raise ConditionValueError(field, 'the value holds a control character')
+    # ConnectWise documents no escape inside a quoted string: pick the quote the value does not hold.
+    # Backslashes and % are literal inside quotes.
+    if '"' not in value:
+        return '"%s"' % value
+    if "'" not in value:
+        return "'%s'" % value
+    raise ConditionValueError(field, 'the value holds both quote characters and cannot be quoted')
+
+
+def _combine(operator, parts):
+    parts = [p for p in parts if p]
+    if not parts:
+        return ''
+    if len(parts) == 1:
+        return parts[0]
+    return (' %s ' % operator).join('(%s)' % p for p in parts)
+
+
+class conditions:  # pylint: disable=invalid-name
+    """Builders of ConnectWise ``conditions`` strings (``conditions.eq('identifier', 'umbrella')``)."""
+
+    @staticmethod
+    def eq(field, value):
+        return '%s=%s' % (_check_field(field), _literal(field, value))
+
+    @staticmethod
+    def ne(field, value):
+        return '%s!=%s' % (_check_field(field), _literal(field, value))
+
+    @staticmethod
+    def in_(field, values):
+        _check_field(field)
+        values = list(values)
+        if not values:
+            raise ConditionValueError(field, 'in_() needs at least one value')
+        return '%s in (%s)' % (field, ','.join(_literal(field, v) for v in values))
+
+    @staticmethod
+    def and_(*parts):
+        return _combine('and', parts)
+
+    @staticmethod
+    def or_(*parts):
+        return _combine('or', parts)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Paging
+
+
+_LINK_RE = re.compile(r'<([^>]*)>((?:\s*;\s*[^;,<=\s]+(?:\s*=\s*(?:"[^"]*"|[^;,<]*))?)*)')
+_PARAM_RE = re.compile(r';\s*([^=;\s]+)\s*(?:=\s*("[^"]*"|[^;]*))?')
+
+
+def parse_link_header(value):
+    """Map each ``rel`` of an RFC 8288 Link header to its URL (``rel="next last"`` gives both)."""
+    links = {}
+    for match in _LINK_RE.finditer(value or ''):
+        url, params = match.group(1).strip(), match.group(2)
+        for pmatch in _PARAM_RE.finditer(params):
+            if pmatch.group(1).lower() != 'rel' or pmatch.group(2) is None:
+                continue
+            for rel in pmatch.group(2).strip().strip('"').split():
+                links.setdefault(rel.lower(), url)
+    return links
+
+
+def _nested_value(record, field):
+    value = record
+    for part in field.split('/'):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _same_value(actual, wanted):
+    if isinstance(actual, str) and isinstance(wanted, str):
+        # ConnectWise compares strings case-insensitively; so does the exact client-side filter.
+        return actual.casefold() == wanted.casefold()
+    if isinstance(actual, bool) or isinstance(wanted, bool):
+        return actual is wanted
+    return actual == wanted
+
+
+# ---------------------------------------------------------------------------------------------------
+# Client
+
+
+def _split_site(site):
+    """``host``, ``host:port`` or ``https://host[:port]`` -> ``https://host[:port]``."""
+    if not site or not isinstance(site, str):
+        raise ValueError('site must be a host name such as api-na.myconnectwise.net')
+    text = site.strip()
+    if '://' not in text:
+        text = 'https://' + text
+    parts = urlsplit(text)
+    try:
+        valid = (parts.scheme in ('https', 'http') and bool(parts.hostname) and not parts.path.strip('/')
+                 and not parts.query and not parts.fragment and '@' not in parts.netloc)
+        parts.port  # pylint: disable=pointless-statement  # raises ValueError for a bad port
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ValueError('site %r must be a host name, host:port or https://host[:port] (no path); '
+                         'the codebase is discovered or given with codebase' % site)
+    return urlunsplit((parts.scheme, parts.netloc.lower(), '', '', ''))
+
+
+def _normalise_codebase(codebase):
+    codebase = codebase.strip().strip('/')
+    return codebase + '/' if codebase else ''
+
+
+class ConnectWiseClient:
+    """One ConnectWise company, reached with one API member's key pair."""
+
+    def __init__(self, site, company_id, public_key, private_key, client_id,
+                 api_version=DEFAULT_API_VERSION, codebase=None, validate_certs=True, ca_path=None,
+                 timeout=30, retry_max_time=120, session=None, sleep=None, clock=None, rand=None):
+        require_requests()
+        missing = [name for name, value in (('company_id', company_id), ('public_key', public_key),
+                                            ('private_key', private_key), ('client_id', client_id)) if not value]
+        if missing:
+            raise ValueError('ConnectWise connection options missing: %s' % ', '.join(missing))
+        self.origin = _split_site(site)
+        self.site = site
+        self.company_id = company_id
+        self.public_key = public_key
+        self._auth = HTTPBasicAuth('%s+%s' % (company_id, public_key), private_key)
+        self.client_id = client_id
+        self.api_version = api_version or DEFAULT_API_VERSION
+        self._codebase = _normalise_codebase(codebase) if codebase else None
+        self.timeout = float(timeout)
+        self.retry_max_time = float(retry_max_time)
+        self._session = session if session is not None else new_session(validate_certs, ca_path)
+        self._sleep, self._clock, self._rand = sleep, clock, rand
+        self.request_count = 0
+
+    @classmethod
+    def from_params(cls, params):
+        """Build a client from the connection options of common_args.CONNECTWISE_ARGSPEC."""
+        return cls(params['site'], params['company_id'], params['public_key'], params['private_key'],
+                   params['client_id'],
+                   api_version=params.get('api_version') or DEFAULT_API_VERSION,
+                   codebase=params.get('codebase'),
+                   validate_certs=params.get('validate_certs', True),
+                   ca_path=params.get('ca_path'),
+                   timeout=params.get('timeout') or 30,
+                   retry_max_time=120 if params.get('retry_max_time') is None else params['retry_max_time'])
+
+    def __repr__(self):
+        return 'ConnectWiseClient(site=%r, company_id=%r, public_key=%r, api_version=%r)' % (
+            self.origin, self.company_id, self.public_key, self.api_version)
+
+    # -- base URL -----------------------------------------------------------------------------------
+
+    @property
+    def codebase(self):
+        if self._codebase is None:
+            self._codebase = self._discover_codebase()
+        return self._codebase
+
+    @property
+    def base_url(self):
+        return '%s/%sapis/3.0' % (self.origin, self.codebase)
+
+    def _discover_codebase(self):
+        key = (self.origin, str(self.company_id).lower())
+        if key in _CODEBASE_CACHE:
+            return _CODEBASE_CACHE[key]
+        path = '/login/companyinfo/%s' % quote(str(self.company_id), safe='')
+        response = self._send('GET', self.origin + path, 'ConnectWise GET %s' % path,
+                              headers={'Accept': 'application/json'})
+        body = _json_or_none(response)
+        if response.status_code != 200 or not isinstance(body, dict) or not body.get('Codebase'):
+            raise ConnectWiseError(
+                response.status_code, 'CodebaseUnknown',
+                'company %r is not known at %s (no Codebase in the company info); check site and '
+                'company_id, or set codebase (for example v2025_1/)' % (self.company_id, self.origin),
+                method='GET', path=path)
+        codebase = _normalise_codebase(body['Codebase'])
+        _CODEBASE_CACHE[key] = codebase
+        return codebase
+
+    # -- transport ----------------------------------------------------------------------------------
+
+    def _count(self):
+        self.request_count += 1
+
+    def _send(self, method, url, describe, **kwargs):
+        return send(self._session, method, url, self.retry_max_time, self.timeout, describe,
+                    sleep=self._sleep, clock=self._clock, rand=self._rand, on_send=self._count, **kwargs)
+
+    def _headers(self, extra=None):
+        headers = {
+            'clientId': self.client_id,
+            'Accept': 'application/vnd.connectwise.com+json; version=%s' % self.api_version,
+            'Content-Type': 'application/json',
+        }
+        if extra:
+            headers.update(extra)
+        return headers
+
+    @staticmethod
+    def _clean_path(path):
+        return '/' + path.lstrip('/')
+
+    def _call(self, method, path, params=None, body=None, url=None, headers=None):
+        """Send one API request; return the response of a 2xx answer, raise the typed error otherwise."""
+        path = self._clean_path(path)
+        kwargs = {'headers': self._headers(headers), 'auth': self._auth}
+        if params:
+            kwargs['params'] = params
+        if body is not None:
+            kwargs['data'] = json.dumps(body)
+        response = self._send(method, url or self.base_url + path, 'ConnectWise %s %s' % (method, path), **kwargs)
+        if not 200 <= response.status_code < 300:
+            raise _error_from_response(response, method, path)
+        return response
+
+    def _decode(self, response, method, path):
+        if response.status_code == 204 or not response.content:
+            return None
+        body = _json_or_none(response)
+        if body is None:
+            content_type = (response.headers.get('Content-Type') or 'no content type').split(';')[0]
+            raise ConnectWiseError(response.status_code, 'NotJson',
+                                   'the answer is %s, not JSON; is site the API host of the company?'
+                                   % content_type, method=method, path=self._clean_path(path))
+        return body
+
+    def _request(self, method, path, params=None, body=None):
+        return self._decode(self._call(method, path, params=params, body=body), method, path)
+
+    # -- public API ---------------------------------------------------------------------------------
+
+    def get(self, path, params=None):
+        return self._request('GET', path, params=params)
+
+    def list(self, path, conditions=None, fields=None, order_by=None):  # pylint: disable=redefined-outer-name
+        """Every record of a list route, following ``Link: rel="next"`` to the last page."""
+        params = {'pageSize': PAGE_SIZE}
+        if conditions:
+            params['conditions'] = conditions
+        if fields:
+            params['fields'] = fields if isinstance(fields, str) else ','.join(fields)
+        headers = None
+        if order_by:
+            params['orderBy'] = order_by
+        else:
+            # Forward-only paging stays consistent while records are added; it cannot be ordered.
+            headers = {'pagination-type': 'forward-only'}
+        records = []
+        url = None
+        seen = set()
+        while True:
+            response = self._call('GET', path, params=None if url else params, url=url, headers=headers)
+            page = self._decode(response, 'GET', path)
+            if page is None:
+                page = []
+            if not isinstance(page, list):
+                raise ConnectWiseError(response.status_code, 'NotAList', 'expected a JSON array of records',
+                                       method='GET', path=self._clean_path(path))
+            records.extend(page)
+            next_url = parse_link_header(response.headers.get('Link')).get('next')
+            if not next_url or not page:
+                return records
+            url = self._next_page_url(response.url, next_url)
+            if url in seen:
+                raise ConnectWiseError(response.status_code, 'PagingLoop',
+                                       'the next-page link points back to a page already read',
+                                       method='GET', path=self._clean_path(path))
+            seen.add(url)
+
+    def _next_page_url(self, current_url, link):
+        """The next page on *our* origin: credentials never follow a link to another host."""
+        absolute = urljoin(current_url or self.base_url, link)
+        parts = urlsplit(absolute)
+        origin = urlsplit(self.origin)
+        return urlunsplit((origin.scheme, origin.netloc, parts.path, parts.query, ''))
+
+    def find(self, path, field, value):
+        """Records whose ``field`` equals ``value`` exactly (strings case-insensitively, like ConnectWise)."""
+        try:
+            records = self.list(path, conditions=conditions.eq(field, value))
+        except ConditionValueError:
+            if not _FIELD_RE.match(field or ''):
+                raise
+            # The value cannot be quoted safely: read everything and compare here instead.
+            records = self.list(path)
+        return [r for r in records if isinstance(r, dict) and _same_value(_nested_value(r, field), value)]
+
+    def count(self, path, conditions=None):  # pylint: disable=redefined-outer-name
+        params = {'conditions': conditions} if conditions else None
+        body = self._request('GET', self._clean_path(path).rstrip('/') + '/count', params=params)
+        if not isinstance(body, dict) or not isinstance(body.get('count'), int):
+            raise ConnectWiseError(200, 'NotACount', 'expected {"count": N}', method='GET',
+                                   path=self._clean_path(path) + '/count')
+        return body['count']
+
+    def post(self, path, body):
+        return self._request('POST', path, body=body)
+
+    def put(self, path, body):
+        return self._request('PUT', path, body=body)
+
+    def patch(self, path, operations):
+        if not isinstance(operations, list):
+            raise TypeError('patch() takes a JSON Patch list of {"op", "path", "value"} operations')
+        return self._request('PATCH', path, body=operations)
+
+    def delete(self, path):
+        self._request('DELETE', path)

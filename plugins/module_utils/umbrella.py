@@ -1,0 +1,336 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 msp.umbrella_psa contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Cisco Umbrella API client: OAuth2 client-credentials token (cached), child-org header, paging, errors.
+
+The interface is described in docs/architecture.md; engines code against it.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import threading
+import time
+
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import (
+    TransportError,
+    new_session,
+    require_requests,
+    send,
+)
+
+DEFAULT_BASE_URL = 'https://api.umbrella.com'
+TOKEN_PATH = '/auth/v2/token'
+DEFAULT_PAGE_LIMIT = 100
+# Renew this long before expiry, so a token never expires between the check and the request.
+RENEW_MARGIN = 300.0
+_MAX_MESSAGE = 500
+
+__all__ = [
+    'DEFAULT_BASE_URL', 'UmbrellaClient', 'UmbrellaError', 'UmbrellaNotFound', 'UmbrellaUnsupported',
+    'UmbrellaAuthError', 'TransportError', 'clear_token_cache', 'set_shared_token_store',
+]
+
+# Umbrella allows 20 token requests a minute per API key: every client of the same key shares one
+# token for the life of the process. Keyed by (base URL, key, sha256 of secret) -> (token, renew_at);
+# the secret itself is never kept here.
+_TOKEN_CACHE = {}
+_TOKEN_LOCK = threading.Lock()
+
+# A store shared by the processes of one run (see plugins/plugin_utils/token_cache.py), installed by
+# the in-process entry point: ``get(key) -> (token, expires_at) | None``, ``put(key, token, expires_at)``
+# and ``drop(key)``, with wall-clock expiry. Without it the cache lasts as long as the process.
+_SHARED_STORE = None
+
+
+def set_shared_token_store(store):
+    """Install (or, with None, remove) the run-wide token store."""
+    global _SHARED_STORE  # pylint: disable=global-statement
+    _SHARED_STORE = store
+
+
+def clear_token_cache():
+    """Drop every cached token (tests, or after rotating a key)."""
+    with _TOKEN_LOCK:
+        _TOKEN_CACHE.clear()
+
+
+def _one_line(text, limit=_MAX_MESSAGE):
+    text = ' '.join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+class UmbrellaError(Exception):
+    """An Umbrella answer outside 2xx."""
+
+    def __init__(self, status, message, method=None, path=None, hint=None):
+        self.status = status
+        self.message = message or ''
+        self.method = method
+        self.path = path
+        self.hint = hint or self._default_hint()
+        super(UmbrellaError, self).__init__(self._render())
+
+    def _default_hint(self):
+        return None
+
+    def __reduce__(self):
+        # Keeps the error intact when it crosses a process boundary (Ansible workers pickle results).
+        return (self.__class__, (self.status, self.message, self.method, self.path, self.hint))
+
+    def _render(self):
+        head = ' '.join(('Umbrella %s %s failed' % (self.method or '', self.path or '')).split())
+        status = '%s: ' % self.status if self.status is not None else ''
+        text = '%s: %s%s' % (head, status, _one_line(self.message or 'no message'))
+        if self.hint:
+            text += ' - ' + self.hint
+        return text
+
+    def __str__(self):
+        return self._render()
+
+
+class UmbrellaNotFound(UmbrellaError):
+    """404 on a published route: the object does not exist."""
+
+
+class UmbrellaUnsupported(UmbrellaError):
+    """404/405 on an extension route: the server does not offer it (see docs/extension-api.md)."""
+
+
+class UmbrellaAuthError(UmbrellaError):
+    """401 (key/secret or token refused) or 403 (the key may not do this, or not for this org)."""
+
+    def _default_hint(self):
+        if self.status in (400, 401):
+            return 'check api_key and api_secret (an Umbrella API key of the MSP/MSSP console)'
+        return ('check that the API key has the scope this request needs and that org_id is an organization '
+                'the key may manage')
+
+
+def _json_or_none(response):
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _error_message(response, body):
+    if isinstance(body, dict):
+        # {"message"} (admin, token) or {"statusCode", "error", "message"} (deployments, policies).
+        message = body.get('message') or body.get('error_description') or ''
+        error = body.get('error')
+        if error and message and error not in message:
+            return '%s: %s' % (error, message)
+        if message or error:
+            return message or error
+    content_type = (response.headers.get('Content-Type') or 'no content type').split(';')[0]
+    reason = (response.reason or 'no reason').strip()
+    return reason if isinstance(body, (dict, list)) else '%s (%s answer, not Umbrella JSON)' % (reason, content_type)
+
+
+def _is_token_rejection(response):
+    """401, or the 400 {"error": "invalid_request"} Umbrella answers for an expired bearer token."""
+    if response.status_code == 401:
+        return True
+    if response.status_code == 400:
+        body = _json_or_none(response)
+        return isinstance(body, dict) and body.get('error') == 'invalid_request'
+    return False
+
+
+class UmbrellaClient:
+    """One Umbrella API key (optionally acting for a child organization through ``org_id``)."""
+
+    def __init__(self, api_key, api_secret, base_url=DEFAULT_BASE_URL, org_id=None,
+                 validate_certs=True, ca_path=None, timeout=30, retry_max_time=120,
+                 session=None, sleep=None, clock=None, rand=None):
+        require_requests()
+        if not api_key or not api_secret:
+            raise ValueError('api_key and api_secret are required')
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip('/')
+        self.api_key = api_key
+        self._secret = api_secret
+        self._cache_key = (self.base_url, api_key,
+                           hashlib.sha256(api_secret.encode('utf-8')).hexdigest())
+        # The run-wide store files a token under a digest of URL, key and secret, so that only a
+        # caller who knows the secret can ask for it.
+        self._shared_key = hashlib.sha256(
+            '\0'.join((self.base_url, api_key, api_secret)).encode('utf-8')).hexdigest()
+        self.org_id = None if org_id in (None, '') else str(org_id)
+        self.timeout = float(timeout)
+        self.retry_max_time = float(retry_max_time)
+        self._session = session if session is not None else new_session(validate_certs, ca_path)
+        self._sleep, self._rand = sleep, rand
+        self._clock = clock or time.monotonic
+        self.request_count = 0
+        self.token_request_count = 0
+
+    @classmethod
+    def from_params(cls, params):
+        """Build a client from the connection options of common_args.UMBRELLA_ARGSPEC."""
+        return cls(params['api_key'], params['api_secret'],
+                   base_url=params.get('base_url') or DEFAULT_BASE_URL,
+                   org_id=params.get('org_id'),
+                   validate_certs=params.get('validate_certs', True),
+                   ca_path=params.get('ca_path'),
+                   timeout=params.get('timeout') or 30,
+                   retry_max_time=120 if params.get('retry_max_time') is None else params['retry_max_time'])
+
+    def __repr__(self):
+        return 'UmbrellaClient(base_url=%r, api_key=%r, org_id=%r)' % (self.base_url, self.api_key, self.org_id)
+
+    # -- transport ----------------------------------------------------------------------------------
+
+    def _count(self):
+        self.request_count += 1
+
+    def _send(self, method, url, describe, **kwargs):
+        return send(self._session, method, url, self.retry_max_time, self.timeout, describe,
+                    sleep=self._sleep, clock=self._clock, rand=self._rand, on_send=self._count, **kwargs)
+
+    # -- token --------------------------------------------------------------------------------------
+
+    def _token(self):
+        with _TOKEN_LOCK:
+            cached = _TOKEN_CACHE.get(self._cache_key)
+        if cached and self._clock() < cached[1]:
+            return cached[0]
+        shared = _SHARED_STORE.get(self._shared_key) if _SHARED_STORE is not None else None
+        if shared:
+            token, expires_at = shared
+            with _TOKEN_LOCK:
+                _TOKEN_CACHE[self._cache_key] = (token, self._clock() + (expires_at - time.time()))
+            return token
+        return self._fetch_token()
+
+    def _drop_token(self, token):
+        with _TOKEN_LOCK:
+            cached = _TOKEN_CACHE.get(self._cache_key)
+            # Another client may already have replaced it; keep the newer one.
+            if cached and cached[0] == token:
+                del _TOKEN_CACHE[self._cache_key]
+        if _SHARED_STORE is not None:
+            shared = _SHARED_STORE.get(self._shared_key)
+            if shared and shared[0] == token:
+                _SHARED_STORE.drop(self._shared_key)
+
+    def _fetch_token(self):
+        self.token_request_count += 1
+        describe = 'Umbrella POST %s' % TOKEN_PATH
+        # The token belongs to the key's own organization; org_id goes on data requests only.
+        response = self._send('POST', self.base_url + TOKEN_PATH, describe,
+                              auth=(self.api_key, self._secret),
+                              data={'grant_type': 'client_credentials'},
+                              headers={'Accept': 'application/json'})
+        body = _json_or_none(response)
+        if response.status_code != 200:
+            error_class = UmbrellaAuthError if response.status_code in (400, 401, 403) else UmbrellaError
+            raise error_class(response.status_code, _error_message(response, body), 'POST', TOKEN_PATH)
+        if not isinstance(body, dict) or not body.get('access_token'):
+            raise UmbrellaError(200, 'the token answer holds no access_token', 'POST', TOKEN_PATH)
+        token = body['access_token']
+        try:
+            lifetime = float(body.get('expires_in') or 3600)
+        except (TypeError, ValueError):
+            lifetime = 3600.0
+        # A short-lived token is renewed at half its life instead of 5 minutes before its end.
+        margin = RENEW_MARGIN if lifetime > 2 * RENEW_MARGIN else lifetime / 2
+        with _TOKEN_LOCK:
+            _TOKEN_CACHE[self._cache_key] = (token, self._clock() + lifetime - margin)
+        if _SHARED_STORE is not None:
+            _SHARED_STORE.put(self._shared_key, token, time.time() + lifetime - margin)
+        return token
+
+    # -- requests -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _clean_path(path):
+        return '/' + path.lstrip('/')
+
+    def _request(self, method, path, params=None, body=None, extension=False):
+        path = self._clean_path(path)
+        describe = 'Umbrella %s %s' % (method, path)
+        headers = {'Accept': 'application/json'}
+        if body is not None:
+            headers['Content-Type'] = 'application/json'
+        if self.org_id:
+            headers['X-Umbrella-OrgId'] = self.org_id
+        kwargs = {'params': params} if params else {}
+        if body is not None:
+            kwargs['data'] = json.dumps(body)
+        token = self._token()
+        for attempt in (1, 2):
+            headers['Authorization'] = 'Bearer %s' % token
+            response = self._send(method, self.base_url + path, describe, headers=headers, **kwargs)
+            if attempt == 1 and _is_token_rejection(response):
+                # Expired or revoked token: a fresh one, once. A second refusal is a real one.
+                self._drop_token(token)
+                token = self._fetch_token()
+                continue
+            break
+        if not 200 <= response.status_code < 300:
+            raise self._error(response, method, path, extension)
+        if response.status_code == 204 or not response.content:
+            return None
+        decoded = _json_or_none(response)
+        if decoded is None:
+            raise UmbrellaError(response.status_code, 'the answer is not JSON; is base_url the Umbrella API?',
+                                method, path)
+        return decoded
+
+    @staticmethod
+    def _error(response, method, path, extension):
+        status = response.status_code
+        message = _error_message(response, _json_or_none(response))
+        if status in (404, 405) and extension:
+            return UmbrellaUnsupported(status, message, method, path)
+        if status == 404:
+            return UmbrellaNotFound(status, message, method, path)
+        if status in (401, 403) or _is_token_rejection(response):
+            return UmbrellaAuthError(status, message, method, path)
+        return UmbrellaError(status, message, method, path)
+
+    def get(self, path, params=None, extension=False):
+        return self._request('GET', path, params=params, extension=extension)
+
+    def post(self, path, body=None, extension=False):
+        return self._request('POST', path, body=body, extension=extension)
+
+    def put(self, path, body=None, extension=False):
+        return self._request('PUT', path, body=body, extension=extension)
+
+    def patch(self, path, body=None, extension=False):
+        return self._request('PATCH', path, body=body, extension=extension)
+
+    def delete(self, path, extension=False):
+        self._request('DELETE', path, extension=extension)
+
+    def list(self, path, limit=DEFAULT_PAGE_LIMIT, params=None, extension=False):
+        """Every item of a list route: page=1, 2, ... until a page shorter than ``limit``."""
+        items = []
+        page = 1
+        previous = None
+        while True:
+            query = dict(params or {})
+            query.update({'page': page, 'limit': limit})
+            chunk = self._request('GET', path, params=query, extension=extension)
+            if chunk is None:
+                chunk = []
+            if not isinstance(chunk, list):
+                raise UmbrellaError(200, 'expected a JSON array', 'GET', self._clean_path(path))
+            # A server that ignores `page` would repeat itself forever.
+            if chunk and chunk == previous:
+                return items
+            items.extend(chunk)
+            if len(chunk) < limit:
+                return items
+            previous = chunk
+            page += 1

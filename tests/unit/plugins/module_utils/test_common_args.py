@@ -1,0 +1,83 @@
+# Copyright (c) 2026 msp.umbrella_psa contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Connection option specs: environment fallbacks, clients built from them, docs that match them."""
+
+import pytest
+import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.msp.umbrella_psa.plugins.doc_fragments import connectwise as cw_doc
+from ansible_collections.msp.umbrella_psa.plugins.doc_fragments import umbrella as umbrella_doc
+from ansible_collections.msp.umbrella_psa.plugins.module_utils import umbrella
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import (
+    CONNECTWISE_ARGSPEC,
+    UMBRELLA_ARGSPEC,
+    connectwise_client_from_params,
+    umbrella_client_from_params,
+)
+
+CW_ENV = {'CW_SITE': 'cw.example.test:8443', 'CW_COMPANY_ID': 'acme', 'CW_PUBLIC_KEY': 'pub',
+          'CW_PRIVATE_KEY': 'env-private', 'CW_CLIENT_ID': 'client-guid'}
+UMBRELLA_ENV = {'UMBRELLA_API_KEY': 'k', 'UMBRELLA_API_SECRET': 'env-secret', 'UMBRELLA_ORG_ID': '77'}
+
+
+def validate(spec, params):
+    result = ArgumentSpecValidator(spec).validate(params)
+    return result
+
+
+@pytest.fixture
+def no_env(monkeypatch):
+    for name in list(CW_ENV) + list(UMBRELLA_ENV):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_required_connectwise_options_come_from_the_environment(monkeypatch, no_env):
+    for name, value in CW_ENV.items():
+        monkeypatch.setenv(name, value)
+    result = validate(CONNECTWISE_ARGSPEC, {})
+    assert not result.error_messages
+    params = result.validated_parameters
+    assert params['site'] == 'cw.example.test:8443' and params['private_key'] == 'env-private'
+    assert params['api_version'] == '2025.1' and params['timeout'] == 30.0 and params['retry_max_time'] == 120.0
+    assert 'env-private' in result._no_log_values  # pylint: disable=protected-access
+    client = connectwise_client_from_params(params)
+    assert client.origin == 'https://cw.example.test:8443'
+    assert client.timeout == 30.0 and client.api_version == '2025.1'
+
+
+def test_missing_connectwise_options_are_reported(no_env):
+    result = validate(CONNECTWISE_ARGSPEC, {'site': 'x'})
+    message = ' '.join(result.error_messages)
+    for name in ('company_id', 'public_key', 'private_key', 'client_id'):
+        assert name in message
+
+
+def test_umbrella_options_from_the_environment(monkeypatch, no_env):
+    for name, value in UMBRELLA_ENV.items():
+        monkeypatch.setenv(name, value)
+    result = validate(UMBRELLA_ARGSPEC, {'validate_certs': False})
+    assert not result.error_messages
+    client = umbrella_client_from_params(result.validated_parameters)
+    assert client.org_id == '77' and client.base_url == umbrella.DEFAULT_BASE_URL
+    assert client._session.verify is False  # pylint: disable=protected-access
+    assert 'env-secret' in result._no_log_values  # pylint: disable=protected-access
+
+
+def test_specs_are_independent_copies():
+    assert CONNECTWISE_ARGSPEC['timeout'] is not UMBRELLA_ARGSPEC['timeout']
+
+
+@pytest.mark.parametrize('fragment, spec', [(cw_doc, CONNECTWISE_ARGSPEC), (umbrella_doc, UMBRELLA_ARGSPEC)])
+def test_doc_fragment_matches_the_argument_spec(fragment, spec):
+    options = yaml.safe_load(fragment.ModuleDocFragment.DOCUMENTATION)['options']
+    assert sorted(options) == sorted(spec)
+    for name, option in spec.items():
+        doc = options[name]
+        assert doc['type'] == option['type'], name
+        assert doc.get('required', False) == option.get('required', False), name
+        assert doc.get('default') == option.get('default'), name
+        env = option.get('fallback', (None, []))[1]
+        for variable in env:
+            assert 'E(%s)' % variable in ' '.join(doc['description']), name
