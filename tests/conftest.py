@@ -31,3 +31,12 @@ def _collection_search_root():
 
 if 'ansible_collections' not in sys.modules:
     sys.path.insert(0, _collection_search_root())
+
+
+def pytest_configure(config):
+    """Stage the collection once, in the controlling process, before any xdist worker starts."""
+    if hasattr(config, 'workerinput'):
+        return
+    sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'support'))
+    import ansible_runner  # noqa: E402  pylint: disable=import-outside-toplevel
+    ansible_runner.stage_collection(force=True)

@@ -17,16 +17,18 @@ BUILD_DIR = REPO_ROOT / "build"
 COLLECTION_DIR = BUILD_DIR / "ansible_collections" / "msp" / "umbrella_psa"
 BIN_DIR = Path(sys.executable).parent
 
-_staged = False
+CALLBACK_PLUGINS = REPO_ROOT / "tests" / "integration" / "callback_plugins"
+# Set once the collection is staged for this test run; pytest-xdist workers inherit it, so that no
+# worker re-stages (and pulls files from under) a playbook another worker is running.
+STAGED_ENV = "MSP_UMBRELLA_PSA_STAGED"
 
 
 def stage_collection(force=False):
-    """Copy the working tree's collection files into build/ (once per process unless forced)."""
-    global _staged
-    if _staged and not force:
+    """Copy the working tree's collection files into build/ (once per test run unless forced)."""
+    if os.environ.get(STAGED_ENV) and not force:
         return COLLECTION_DIR
     subprocess.run([str(REPO_ROOT / "scripts" / "stage-collection"), str(COLLECTION_DIR)], check=True)
-    _staged = True
+    os.environ[STAGED_ENV] = "1"
     return COLLECTION_DIR
 
 
@@ -74,7 +76,8 @@ def ansible_env(extra=None, json_output=True):
         "PATH": str(BIN_DIR) + os.pathsep + env.get("PATH", ""),
     })
     if json_output:
-        env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.json"
+        env["ANSIBLE_CALLBACK_PLUGINS"] = str(CALLBACK_PLUGINS)
+        env["ANSIBLE_STDOUT_CALLBACK"] = "json_results"
     if extra:
         env.update(extra)
     return env
@@ -102,7 +105,8 @@ def run_adhoc(module, module_args, *args, env=None, timeout=300):
     cmd = [str(BIN_DIR / "ansible"), "localhost", "-c", "local", "-m", module, "-a", module_args, *args]
     e = ansible_env(env, json_output=False)
     e["ANSIBLE_LOAD_CALLBACK_PLUGINS"] = "true"
-    e["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.json"
+    e["ANSIBLE_CALLBACK_PLUGINS"] = str(CALLBACK_PLUGINS)
+    e["ANSIBLE_STDOUT_CALLBACK"] = "json_results"
     proc = subprocess.run(cmd, capture_output=True, text=True, env=e, cwd=REPO_ROOT, timeout=timeout, check=False)
     data = {}
     if proc.stdout.strip():
