@@ -12,7 +12,8 @@ import yaml
 from ansible_runner import REPO_ROOT, ansible_env, stage_collection
 
 BIN = Path(sys.executable).parent
-MODULES = ["cw_security_role", "cw_api_member", "cw_api_key", "cw_access_info", "umbrella_psa_integration"]
+MODULES = ["cw_security_role", "cw_api_member", "cw_api_key", "cw_access_info", "umbrella_psa_integration",
+           "umbrella_psa_company_mapping"]
 
 
 def run(cmd, cwd, env=None):
@@ -46,7 +47,7 @@ def test_tarball_holds_collection_content_only(tmp_path):
 def test_installed_tarball_documents_every_plugin(tmp_path):
     tarball, _version = build_tarball(tmp_path)
     install_root = tmp_path / "installed"
-    run([str(BIN / "ansible-galaxy"), "collection", "install", "-p", str(install_root), str(tarball)], cwd=tmp_path)
+    run([str(BIN / "ansible-galaxy"), "collection", "install", "--force", "-p", str(install_root), str(tarball)], cwd=tmp_path)
     env = ansible_env()
     env["ANSIBLE_COLLECTIONS_PATH"] = str(install_root)
     listed = json.loads(run([str(BIN / "ansible-doc"), "-l", "msp.umbrella_psa", "--json"], cwd=tmp_path, env=env))

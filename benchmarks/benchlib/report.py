@@ -1,0 +1,138 @@
+"""Derived figures of a benchmark run (per-tenant requests, ratios, targets) and its markdown table."""
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Asking for a bearer token is a POST that changes nothing in either vendor's data.
+NOT_WRITES = ("POST /auth/v2/token",)
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+PHASE_ORDER = ("ours-fresh", "ours-converged", "uri-fresh", "uri-converged", "floor")
+
+
+def request_figures(stats, tenants):
+    """Per-tenant request counts by method, and the number of writes, from the emulator's counters."""
+    by_route = stats.get("by_route", {})
+    writes = sum(count for route, count in by_route.items()
+                 if route.split(" ", 1)[0] in WRITE_METHODS and route not in NOT_WRITES)
+    return {
+        "total": stats.get("total", 0),
+        "per_tenant": round(stats.get("total", 0) / tenants, 2),
+        "per_tenant_by_method": {m: round(c / tenants, 2) for m, c in sorted(stats.get("by_method", {}).items())},
+        "per_tenant_by_route": {r: round(c / tenants, 2) for r, c in sorted(by_route.items())},
+        "writes": writes,
+        "by_status": stats.get("by_status", {}),
+    }
+
+
+def _ratio(numerator, denominator):
+    if not numerator or not denominator:
+        return None
+    return round(numerator / denominator, 2)
+
+
+def ratios(phases):
+    """ours/floor and uri/ours, on wall time and on CPU time, where both phases ran."""
+    def value(phase, field):
+        entry = phases.get(phase)
+        return entry["measurement"][field] if entry else None
+
+    result = {}
+    for field, suffix in (("wall_s", "wall"), ("cpu_s", "cpu")):
+        result["ours_fresh/floor_" + suffix] = _ratio(value("ours-fresh", field), value("floor", field))
+        result["ours_converged/floor_" + suffix] = _ratio(value("ours-converged", field), value("floor", field))
+        result["uri_fresh/ours_fresh_" + suffix] = _ratio(value("uri-fresh", field), value("ours-fresh", field))
+        result["uri_converged/ours_converged_" + suffix] = _ratio(value("uri-converged", field),
+                                                                  value("ours-converged", field))
+    return result
+
+
+def _check(name, value, ok):
+    return {"target": name, "value": value, "met": None if value is None else bool(ok)}
+
+
+def targets(runs):
+    """The goals the benchmark reports on (never asserts): one entry per goal and tenant count."""
+    checks = []
+    for run in runs:
+        n, phases, r = run["tenants"], run["phases"], run["ratios"]
+        converged = phases.get("ours-converged")
+        fresh = phases.get("ours-fresh")
+        if converged:
+            checks.append(_check("N=%d ours converged: zero writes" % n, converged["requests"]["writes"],
+                                 converged["requests"]["writes"] == 0))
+            per = converged["requests"]["per_tenant"]
+            checks.append(_check("N=%d ours converged: <= 8 requests/tenant" % n, per, per <= 8))
+        if fresh:
+            per = fresh["requests"]["per_tenant"]
+            checks.append(_check("N=%d ours fresh: <= 16 requests/tenant" % n, per, per <= 16))
+        for key in ("ours_fresh/floor_wall", "ours_converged/floor_wall"):
+            if r.get(key) is not None:
+                checks.append(_check("N=%d %s <= 2.0" % (n, key), r[key], r[key] <= 2.0))
+        for key in ("uri_fresh/ours_fresh_wall", "uri_converged/ours_converged_wall"):
+            if r.get(key) is not None:
+                checks.append(_check("N=%d %s >= 8.0" % (n, key), r[key], r[key] >= 8.0))
+    if len(runs) > 1:
+        smallest, largest = runs[0], runs[-1]
+        for phase in PHASE_ORDER:
+            a, b = smallest["phases"].get(phase), largest["phases"].get(phase)
+            if not (a and b):
+                continue
+            per_a = a["measurement"]["wall_s"] / smallest["tenants"]
+            per_b = b["measurement"]["wall_s"] / largest["tenants"]
+            growth = round(per_b / per_a, 2)
+            checks.append(_check("%s linear: wall/tenant at N=%d over N=%d <= 1.25" % (
+                phase, largest["tenants"], smallest["tenants"]), growth, growth <= 1.25))
+            memory = round(b["measurement"]["tree_pss_peak_kib"] / max(a["measurement"]["tree_pss_peak_kib"], 1), 2)
+            checks.append(_check("%s flat memory: peak tree PSS at N=%d over N=%d <= 1.25" % (
+                phase, largest["tenants"], smallest["tenants"]), memory, memory <= 1.25))
+    return checks
+
+
+def _mib(kib):
+    return "%.0f" % (kib / 1024.0)
+
+
+def _methods(per_method):
+    return " ".join("%s %g" % (m, per_method[m]) for m in METHODS if per_method.get(m))
+
+
+def markdown(result):
+    lines = [
+        "forks: %d; emulator profile: extended; tasks per tenant (ours, from ours-fresh): %s" % (
+            result["forks"], ", ".join("N=%d: %s" % (r["tenants"], r.get("tasks_per_tenant")) for r in result["runs"])),
+        "",
+        "| N | phase | wall s | CPU s | peak RSS, largest process MiB | peak tree RSS / PSS MiB | requests/tenant | by method | writes (total) | load 1m | state |",
+        "|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---|",
+    ]
+    for run in result["runs"]:
+        for phase in PHASE_ORDER:
+            entry = run["phases"].get(phase)
+            if not entry:
+                continue
+            m, req = entry["measurement"], entry.get("requests") or {}
+            verification = entry.get("verification")
+            state = "rc=%d" % m["returncode"]
+            if verification is not None:
+                state += ", verified" if verification["verified"] else ", NOT verified (%d)" % (
+                    verification["failed_tenants"])
+            load = entry.get("load_average") or [0, 0]
+            lines.append("| %d | %s | %.1f | %.1f | %s | %s / %s | %s | %s | %s | %.1f | %s |" % (
+                run["tenants"], phase, m["wall_s"], m["cpu_s"], _mib(m["max_rss_single_kib"]),
+                _mib(m["tree_rss_peak_kib"]), _mib(m["tree_pss_peak_kib"]),
+                req.get("per_tenant", "-"), _methods(req.get("per_tenant_by_method", {})) or "-",
+                req.get("writes", "-"), max(load), state))
+    lines += ["", "| N | ours/floor fresh | ours/floor converged | uri/ours fresh | uri/ours converged |",
+              "|---:|---:|---:|---:|---:|"]
+    for run in result["runs"]:
+        r = run["ratios"]
+
+        def pair(key):
+            wall, cpu = r.get(key + "_wall"), r.get(key + "_cpu")
+            return "-" if wall is None else "%.2f wall, %.2f CPU" % (wall, cpu or 0)
+        lines.append("| %d | %s | %s | %s | %s |" % (
+            run["tenants"], pair("ours_fresh/floor"), pair("ours_converged/floor"), pair("uri_fresh/ours_fresh"),
+            pair("uri_converged/ours_converged")))
+    lines += ["", "| target | value | met |", "|---|---:|---|"]
+    for check in result["targets"]:
+        met = "-" if check["met"] is None else ("yes" if check["met"] else "**no**")
+        lines.append("| %s | %s | %s |" % (check["target"], check["value"], met))
+    return "\n".join(lines)

@@ -1,0 +1,312 @@
+#!/usr/bin/env python
+"""Benchmark: provision N tenants with this collection, with plain ansible.builtin.uri, and the floor.
+
+One emulator (profile ``extended``, no faults), started here and stopped at the end. For each
+tenant count, in this order, with the request counters reset before each phase:
+
+  ours-fresh      playbook msp.umbrella_psa.provision_tenants on N new tenants
+  ours-converged  the same again (nothing left to change)
+  uri-fresh       benchmarks/uri_baseline/provision_uri.yml on N other new tenants
+  uri-converged   the same again
+  floor           as many no-op set_fact tasks per tenant as ours-fresh ran
+
+Every phase uses the same forks and inventory shape. Results go to benchmarks/results/<time>.json
+and a markdown table is printed. Targets are reported, never asserted.
+
+    python benchmarks/run.py --tenants 50,200 [--forks 10] [--phases ours-fresh,ours-converged]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+
+import yaml
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(BENCH_DIR)
+sys.path.insert(0, BENCH_DIR)
+
+from benchlib import report  # noqa: E402
+from benchlib.emulator import ControlClient, EmulatorProcess  # noqa: E402
+from benchlib.measure import run_measured  # noqa: E402
+from benchlib.tenants import QUERY_THRESHOLD, SERVICE_BOARD, Console, seed_tenants, write_inventory  # noqa: E402
+from benchlib.verify import Expectation, verify_flow  # noqa: E402
+from floor import generate as floor_generator  # noqa: E402
+
+PHASES = report.PHASE_ORDER
+OURS_PLAYBOOK = "msp.umbrella_psa.provision_tenants"
+URI_PLAYBOOK = os.path.join(BENCH_DIR, "uri_baseline", "provision_uri.yml")
+# Company ids and Umbrella org ids of each flow's tenants never overlap.
+FLOWS = {"ours": ("bo", 2000000), "uri": ("bu", 3000000)}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", default="200",
+                        help="tenant count, or several separated by commas (e.g. 50,200,1000)")
+    parser.add_argument("--forks", type=int, default=10, help="ansible forks of every phase (default 10)")
+    parser.add_argument("--phases", default=",".join(PHASES), help="phases to run (default: all): " + ", ".join(PHASES))
+    parser.add_argument("--floor-tasks", type=int,
+                        help="tasks per tenant of the floor when ours-fresh is not run (otherwise counted from it)")
+    parser.add_argument("--uri-max-tenants", type=int,
+                        help="run the uri phases only for tenant counts up to this (they cost ~10x ours)")
+    parser.add_argument("--profile", action="store_true",
+                        help="run ansible-playbook under cProfile, workers included (benchmarks/profile_flow.py); "
+                             "slows every phase down: for finding the hot path, not for the figures")
+    parser.add_argument("--work-dir", default=os.path.join(BENCH_DIR, ".work"),
+                        help="inventories, key stores and logs (default benchmarks/.work)")
+    parser.add_argument("--results-dir", default=os.path.join(BENCH_DIR, "results"))
+    parser.add_argument("--collections-path", default=os.path.join(REPO_ROOT, "build"),
+                        help="where ansible_collections/msp/umbrella_psa is staged (default build/, as make does)")
+    parser.add_argument("--stage", action="store_true",
+                        help="stage the working tree's collection into <work-dir>/collections first and use it")
+    parser.add_argument("--ansible-bin", default=os.path.dirname(sys.executable),
+                        help="directory of ansible-playbook (default: this Python's bin)")
+    args = parser.parse_args(argv)
+    try:
+        args.tenants = [int(n) for n in args.tenants.split(",") if n.strip()]
+    except ValueError:
+        parser.error("--tenants takes integers separated by commas")
+    if not args.tenants or min(args.tenants) < 1:
+        parser.error("--tenants needs positive counts")
+    args.work_dir = os.path.abspath(args.work_dir)
+    args.results_dir = os.path.abspath(args.results_dir)
+    args.collections_path = os.path.abspath(args.collections_path)
+    args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    unknown = sorted(set(args.phases) - set(PHASES))
+    if unknown:
+        parser.error("unknown phases: %s (choose from %s)" % (", ".join(unknown), ", ".join(PHASES)))
+    if "floor" in args.phases and "ours-fresh" not in args.phases and not args.floor_tasks:
+        parser.error("the floor needs --floor-tasks when ours-fresh is not run")
+    return args
+
+
+def load_expectation():
+    """What both flows must converge to: the values in the uri baseline's vars (the role's defaults)."""
+    with open(os.path.join(BENCH_DIR, "uri_baseline", "vars.yml"), encoding="utf-8") as handle:
+        values = yaml.safe_load(handle)
+    return Expectation(values["psa_role_name"], values["psa_role_permissions"], values["psa_member_identifier"],
+                       values["psa_key_description"],
+                       {"serviceBoard": SERVICE_BOARD, "queryThreshold": QUERY_THRESHOLD})
+
+
+def stage_collection(work_dir):
+    """Copy the working tree's collection (scripts/stage-collection) to a directory of our own."""
+    root = os.path.join(work_dir, "collections")
+    subprocess.run([os.path.join(REPO_ROOT, "scripts", "stage-collection"),
+                    os.path.join(root, "ansible_collections", "msp", "umbrella_psa")], check=True)
+    return root
+
+
+def ansible_env(work_dir, vault_password_file, ansible_bin, collections_path):
+    # requests lets these override a Session's CA bundle; the benchmark trusts the emulator's CA only.
+    env = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": collections_path,
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+        "ANSIBLE_CALLBACK_PLUGINS": os.path.join(BENCH_DIR, "callback_plugins"),
+        "ANSIBLE_STDOUT_CALLBACK": "bench_summary",
+        "ANSIBLE_VAULT_PASSWORD_FILE": vault_password_file,
+        "ANSIBLE_HOST_KEY_CHECKING": "false",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_NOCOLOR": "1",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "ANSIBLE_LOCAL_TEMP": os.path.join(work_dir, "ansible-tmp"),
+        "PATH": ansible_bin + os.pathsep + env.get("PATH", ""),
+    })
+    return env
+
+
+def task_summary(stdout_path):
+    """The bench_summary callback's document (the last JSON line of the run's output), or {}."""
+    with open(stdout_path, encoding="utf-8", errors="replace") as handle:
+        lines = [line for line in handle.read().splitlines() if line.startswith("{")]
+    if not lines:
+        return {}
+    summary = json.loads(lines[-1])
+    hosts = summary.get("hosts", {})
+    totals = {}
+    for counts in hosts.values():
+        for outcome, count in counts.items():
+            totals[outcome] = totals.get(outcome, 0) + count
+    per_host_tasks = [c["tasks"] for c in hosts.values()]
+    # run_once tasks (the closing summary) run on one host only: the typical tenant is the mode.
+    typical = max(set(per_host_tasks), key=per_host_tasks.count) if per_host_tasks else 0
+    return {
+        "hosts": len(hosts),
+        "totals": totals,
+        "tasks_per_host_min": min(per_host_tasks) if per_host_tasks else 0,
+        "tasks_per_host_max": max(per_host_tasks) if per_host_tasks else 0,
+        "tasks_per_host_typical": typical,
+        "hosts_changed": sum(1 for c in hosts.values() if c["changed"]),
+        "failures": summary.get("failures", []),
+    }
+
+
+class Round:
+    """All phases for one tenant count, on a freshly reset emulator."""
+
+    def __init__(self, args, emulator, control, expectation, tenants):
+        self.args = args
+        self.emulator = emulator
+        self.control = control
+        self.expectation = expectation
+        self.n = tenants
+        self.dir = os.path.join(args.work_dir, "n%d" % tenants)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(os.path.join(self.dir, "ansible-tmp"))
+        self.vault_password_file = os.path.join(self.dir, "vault-password")
+        with open(self.vault_password_file, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(16) + "\n")
+        os.chmod(self.vault_password_file, 0o600)
+        self.env = ansible_env(self.dir, self.vault_password_file, args.ansible_bin, args.collections_path)
+        self.tenants = {}
+        self.inventories = {}
+
+    def prepare(self):
+        self.control.reset()
+        console = Console(self.control)
+        wanted = {p.split("-")[0] for p in self.args.phases if p != "floor"}
+        if self.args.uri_max_tenants and self.n > self.args.uri_max_tenants:
+            wanted.discard("uri")
+        for flow in ("ours", "uri"):
+            prefix, org_base = FLOWS[flow]
+            if flow in wanted:
+                tenants = seed_tenants(self.control, prefix, self.n, org_base)
+            else:
+                # Unseeded tenants still give the floor an inventory of the same shape.
+                tenants = [{"host": "%s-%05d" % (prefix, i), "company_id": "%s%05d" % (prefix, i),
+                            "public_key": "unused", "private_key": "unused", "org_id": org_base + i}
+                           for i in range(1, self.n + 1)]
+            self.tenants[flow] = tenants
+            flow_dir = os.path.join(self.dir, flow)
+            self.inventories[flow] = write_inventory(
+                os.path.join(flow_dir, "inventory.yml"), tenants, self.emulator.ready, console,
+                python=sys.executable, key_store_dir=os.path.join(flow_dir, "keys"),
+                report_dir=os.path.join(flow_dir, "reports"))
+
+    def run_phase(self, phase, playbook, flow):
+        self.control.reset_stats()
+        stem = os.path.join(self.dir, phase)
+        cmd = [os.path.join(self.args.ansible_bin, "ansible-playbook"), playbook,
+               "-i", self.inventories[flow], "-f", str(self.args.forks)]
+        if self.args.profile:
+            cmd = [sys.executable, os.path.join(BENCH_DIR, "profile_flow.py"), "--out", stem + ".profile", "--"] + cmd[1:]
+        emulator_cpu_before = self.emulator.cpu_s
+        load_before = os.getloadavg()[0]
+        measurement = run_measured(cmd, self.env, self.dir, stem + ".out", stem + ".err")
+        stats = self.control.stats()
+        if self.args.profile:
+            import profile_flow
+            with open(stem + ".profile.txt", "w", encoding="utf-8") as handle:
+                handle.write(profile_flow.report(stem + ".profile", 30))
+        entry = {
+            "command": " ".join(os.path.relpath(c, REPO_ROOT) if os.path.isabs(c) else c for c in cmd),
+            "measurement": measurement.as_dict(),
+            # The machine's 1-minute load before and after: other work on it skews wall times.
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "emulator_cpu_s": round((self.emulator.cpu_s or 0) - (emulator_cpu_before or 0), 3),
+            "tasks": task_summary(stem + ".out"),
+            "requests": report.request_figures(stats, self.n),
+        }
+        if phase != "floor":
+            entry["verification"] = verify_flow(self.control, self.tenants[flow], self.expectation,
+                                                self.emulator.ready)
+        print("  %-15s wall %7.1f s  CPU %7.1f s  rc=%d  requests/tenant %s%s" % (
+            phase, measurement.wall_s, measurement.cpu_s, measurement.returncode,
+            entry["requests"]["per_tenant"],
+            "" if "verification" not in entry else
+            ("  verified" if entry["verification"]["verified"] else "  NOT VERIFIED")), flush=True)
+        if measurement.returncode != 0:
+            for failure in entry["tasks"].get("failures", [])[:3]:
+                print("    failed: %(host)s / %(task)s: %(msg)s" % failure, flush=True)
+            print("    output: %s.out, %s.err" % (stem, stem), flush=True)
+        return entry
+
+    def run(self):
+        self.prepare()
+        phases = {}
+        tasks_per_tenant = self.args.floor_tasks
+        for phase in PHASES:
+            if phase not in self.args.phases:
+                continue
+            if phase.startswith("ours"):
+                phases[phase] = self.run_phase(phase, OURS_PLAYBOOK, "ours")
+                if phase == "ours-fresh":
+                    tasks_per_tenant = phases[phase]["tasks"].get("tasks_per_host_typical") or tasks_per_tenant
+            elif phase.startswith("uri"):
+                if self.args.uri_max_tenants and self.n > self.args.uri_max_tenants:
+                    continue
+                phases[phase] = self.run_phase(phase, URI_PLAYBOOK, "uri")
+            else:
+                playbook = floor_generator.write(os.path.join(self.dir, "floor.yml"), tasks_per_tenant)
+                phases[phase] = self.run_phase(phase, playbook, "ours")
+                phases[phase]["floor_tasks_per_tenant"] = tasks_per_tenant
+        return {"tenants": self.n, "tasks_per_tenant": tasks_per_tenant, "phases": phases,
+                "ratios": report.ratios(phases)}
+
+
+def ansible_version(ansible_bin):
+    try:
+        import ansible.release
+        return ansible.release.__version__
+    except ImportError:
+        return None
+
+
+def _stop_on_sigterm(signum, frame):
+    # Unwind through the `with EmulatorProcess` block, so the emulator is stopped too.
+    raise KeyboardInterrupt
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    os.makedirs(args.work_dir, exist_ok=True)
+    os.makedirs(args.results_dir, exist_ok=True)
+    if args.stage:
+        args.collections_path = stage_collection(args.work_dir)
+    if not os.path.isdir(os.path.join(args.collections_path, "ansible_collections", "msp", "umbrella_psa")):
+        sys.exit("the collection is not staged under %s: run `make collection` or pass --stage" % args.collections_path)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    expectation = load_expectation()
+    print("benchmark: tenants %s, forks %d, phases %s" % (
+        ",".join(map(str, args.tenants)), args.forks, ",".join(args.phases)), flush=True)
+    runs = []
+    with EmulatorProcess(REPO_ROOT, args.work_dir, profile="extended") as emulator:
+        control = ControlClient(emulator.ready["url"], emulator.ready["ca_file"])
+        for n in args.tenants:
+            print("N=%d" % n, flush=True)
+            runs.append(Round(args, emulator, control, expectation, n).run())
+    result = {
+        "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "forks": args.forks,
+        "phases_run": args.phases,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "ansible_core": ansible_version(args.ansible_bin), "platform": platform.platform()},
+        "runs": runs,
+    }
+    result["targets"] = report.targets(runs)
+    path = os.path.join(args.results_dir, started.strftime("%Y%m%dT%H%M%SZ") + ".json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=2, sort_keys=True)
+    print()
+    print(report.markdown(result))
+    print()
+    print("results: %s" % path)
+    failed = any(entry["measurement"]["returncode"] != 0
+                 or not entry.get("verification", {"verified": True})["verified"]
+                 for run in runs for entry in run["phases"].values())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 msp.umbrella_psa contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Engine of msp.umbrella_psa.cw_api_key: a permanent API key of a ConnectWise API member.
+
+ConnectWise publishes no API for these keys; this engine uses the project's extension CX3
+(``/system/apiMembers/{id}/apiKeys``, see docs/extension-api.md) and, where a server does not offer
+it, hands back the steps a person takes in the UI. A key is known by its description; several keys may
+share one during a rotation, and the newest (``_info.dateEntered``, then ``id``) is the current one.
+
+The private key exists only in the answer to the POST that created it: it is returned by that run
+and nowhere else (never in the diff, a message or a later run).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import CONNECTWISE_ARGSPEC
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
+    ConnectWiseError, ConnectWiseNotFound, ConnectWiseUnsupported, conditions)
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import (
+    CHECK_MODE_PLACEHOLDER, ON_UNSUPPORTED_CHOICES, EngineError, manual_steps_outcome)
+
+MEMBERS_PATH = "/system/apiMembers"
+DESCRIPTION_MAX = 100
+
+ARGUMENT_SPEC = dict(
+    CONNECTWISE_ARGSPEC,
+    member=dict(type="str", required=True),
+    description=dict(type="str", required=True),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    rotate=dict(type="str", choices=["never", "always"], default="never"),
+    revoke_previous=dict(type="bool", default=False),
+    on_unsupported=dict(type="str", choices=ON_UNSUPPORTED_CHOICES, default="fail"),
+)
+
+
+def validate(params):
+    description = params["description"]
+    if not description.strip():
+        raise EngineError("description: must not be empty")
+    if len(description) > DESCRIPTION_MAX:
+        raise EngineError("description: %d characters long; ConnectWise allows 1 to %d"
+                          % (len(description), DESCRIPTION_MAX))
+    if not params["member"].strip():
+        raise EngineError("member: must not be empty (the identifier of the API member)")
+
+
+def manual_steps(params):
+    identifier, description = params["member"], params["description"]
+    where = "ConnectWise: System › Members › API Members › %s › API Keys" % identifier
+    if params["state"] == "absent":
+        return ["%s: delete every key with Description '%s', then Save." % (where, description)]
+    steps = ["%s: click +, Description '%s', Save; copy the public and private key (the private key is "
+             "shown only once) into the tenant's vault variables psa_integration_public_key / "
+             "psa_integration_private_key (ansible-vault encrypt_string)" % (where, description)]
+    if params["revoke_previous"]:
+        steps.append("%s: then delete the older keys with Description '%s'." % (where, description))
+    return steps
+
+
+def _created_at(key):
+    return (key.get("_info") or {}).get("dateEntered")
+
+
+def _newest_first(keys):
+    # ISO 8601 UTC timestamps sort as text; a key without one sorts as the oldest.
+    return sorted(keys, key=lambda k: (_created_at(k) or "", k.get("id") or 0), reverse=True)
+
+
+def key_view(key):
+    """The current key as returned: never the private key."""
+    if key is None:
+        return None
+    return {"id": key.get("id"), "description": key.get("description"),
+            "public_key": key.get("publicKey"), "created_at": _created_at(key)}
+
+
+def previous_view(key):
+    return {"id": key.get("id"), "public_key": key.get("publicKey"), "created_at": _created_at(key)}
+
+
+def _diff_side(keys):
+    return {"keys": [previous_view(k) for k in keys]}
+
+
+def _unsupported(params):
+    return manual_steps_outcome(
+        params["on_unsupported"], "manage API keys of a member", manual_steps(params),
+        key=None, public_key=None, created=False, rotated=False, revoked=[], previous_keys=[],
+        extension=False)
+
+
+def _find_member(client, identifier, check_mode):
+    found = client.find(MEMBERS_PATH, "identifier", identifier)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise EngineError("member: %d API members match %r; ConnectWise should hold one" % (len(found), identifier))
+    if check_mode:
+        return None  # an earlier task of the same check run would have created it
+    raise EngineError("member: there is no API member with identifier %r; create it first "
+                      "(msp.umbrella_psa.cw_api_member)" % identifier)
+
+
+def _revoke(client, keys_path, keys):
+    """Delete ``keys``; return the ids deleted (a key already gone counts as revoked by someone else)."""
+    revoked = []
+    for key in keys:
+        try:
+            client.delete("%s/%s" % (keys_path, key["id"]))
+        except ConnectWiseNotFound:
+            continue
+        revoked.append(key["id"])
+    return revoked
+
+
+def run(params, check_mode=False, client=None):
+    validate(params)
+    if client is None:
+        from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseClient
+        client = ConnectWiseClient.from_params(params)
+
+    description = params["description"]
+    member = _find_member(client, params["member"], check_mode)
+    if member is None:
+        return _predict_for_missing_member(params)
+
+    keys_path = "%s/%d/apiKeys" % (MEMBERS_PATH, member["id"])
+    try:
+        listed = client.list(keys_path, conditions=conditions.eq("description", description))
+    except ConnectWiseUnsupported:
+        return _unsupported(params)
+    # Descriptions compare exactly here: "Cisco Umbrella" and "cisco umbrella" are different keys.
+    keys = _newest_first([k for k in listed if isinstance(k, dict) and k.get("description") == description])
+
+    result = {"extension": True, "created": False, "rotated": False, "revoked": [],
+              "member": {"id": member["id"], "identifier": member.get("identifier")}}
+
+    if params["state"] == "absent":
+        if keys and not check_mode:
+            result["revoked"] = _revoke(client, keys_path, keys)
+        elif keys:
+            result["revoked"] = [k["id"] for k in keys]
+        result.update(changed=bool(keys), key=None, public_key=None, previous_keys=[],
+                      diff={"before": _diff_side(keys), "after": {"keys": []}})
+        return result
+
+    current = keys[0] if keys else None
+    create = current is None or params["rotate"] == "always"
+    to_revoke = (keys if create else keys[1:]) if params["revoke_previous"] else []
+    kept_old = [k for k in (keys if create else keys[1:]) if k not in to_revoke]
+
+    if not create:
+        result["key"] = key_view(current)
+        result["public_key"] = current.get("publicKey")
+    elif check_mode:
+        result["key"] = {"id": CHECK_MODE_PLACEHOLDER, "description": description,
+                         "public_key": CHECK_MODE_PLACEHOLDER, "created_at": CHECK_MODE_PLACEHOLDER}
+        result["public_key"] = CHECK_MODE_PLACEHOLDER
+        result["private_key"] = CHECK_MODE_PLACEHOLDER
+    else:
+        new_key = client.post(keys_path, {"description": description})
+        result["key"] = key_view(new_key)
+        result["public_key"] = new_key.get("publicKey")
+        result["private_key"] = new_key.get("privateKey")
+    result["created"] = create
+    result["rotated"] = create and bool(keys)
+
+    if to_revoke:
+        if check_mode:
+            result["revoked"] = [k["id"] for k in to_revoke]
+        else:
+            try:
+                result["revoked"] = _revoke(client, keys_path, to_revoke)
+            except ConnectWiseError as exc:
+                # The new key must not be lost with the failure: the failed result still carries it.
+                raise EngineError("The new key was created but revoking the previous keys failed: %s" % exc,
+                                  **dict(result, changed=True, previous_keys=[previous_view(k) for k in to_revoke]))
+
+    result["previous_keys"] = [previous_view(k) for k in kept_old]
+    result["changed"] = create or bool(to_revoke)
+    current_side = _view_side(result["key"]) if create else previous_view(current)
+    result["diff"] = {"before": _diff_side(keys),
+                      "after": {"keys": [current_side] + [previous_view(k) for k in kept_old]}}
+    return result
+
+
+def _view_side(view):
+    """A key_view() entry in the diff's shape."""
+    return {"id": view["id"], "public_key": view["public_key"], "created_at": view["created_at"]}
+
+
+def _predict_for_missing_member(params):
+    """Check mode, member not there yet: predict what the real run would do after the member is created."""
+    result = {"extension": None, "member": None, "revoked": [], "previous_keys": [], "rotated": False}
+    if params["state"] == "absent":
+        result.update(changed=False, created=False, key=None, public_key=None,
+                      diff={"before": {"keys": []}, "after": {"keys": []}})
+        return result
+    key = {"id": CHECK_MODE_PLACEHOLDER, "description": params["description"],
+           "public_key": CHECK_MODE_PLACEHOLDER, "created_at": CHECK_MODE_PLACEHOLDER}
+    result.update(changed=True, created=True, key=key, public_key=CHECK_MODE_PLACEHOLDER,
+                  private_key=CHECK_MODE_PLACEHOLDER,
+                  diff={"before": {"keys": []}, "after": {"keys": [_view_side(key)]}},
+                  warnings=["member %r does not exist yet: this prediction assumes an earlier task creates it"
+                            % params["member"]])
+    return result

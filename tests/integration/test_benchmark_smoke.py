@@ -1,0 +1,78 @@
+"""benchmarks/run.py end to end on three tenants: every phase runs and both flows really converge.
+
+No timing is asserted (it depends on the machine); the figures that must hold on any machine are:
+the collection's converged run writes nothing, and the uri baseline reaches the same verified end
+state, so the comparison is between two flows that do the same job.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from support.ansible_runner import BUILD_DIR, REPO_ROOT, stage_collection
+
+PHASES = ("ours-fresh", "ours-converged", "uri-fresh", "uri-converged", "floor")
+TENANTS = 3
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    stage_collection()
+    root = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "benchmarks" / "run.py"), "--tenants", str(TENANTS), "--forks", "5",
+         "--work-dir", str(root / "work"), "--results-dir", str(root / "results"),
+         "--collections-path", str(BUILD_DIR)],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=1800, check=False)
+    results = sorted((root / "results").glob("*.json"))
+    assert len(results) == 1, "no result document\nstdout:\n%s\nstderr:\n%s" % (proc.stdout, proc.stderr[-3000:])
+    return proc, json.loads(results[0].read_text())
+
+
+def phases(result):
+    assert [run["tenants"] for run in result["runs"]] == [TENANTS]
+    return result["runs"][0]["phases"]
+
+
+def test_every_phase_ran_and_succeeded(bench):
+    proc, result = bench
+    ran = phases(result)
+    assert sorted(ran) == sorted(PHASES), proc.stdout
+    for name, entry in ran.items():
+        assert entry["measurement"]["returncode"] == 0, (name, entry["tasks"].get("failures"))
+        assert entry["tasks"]["hosts"] == TENANTS, name
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_ours_converged_makes_no_writes(bench):
+    result = bench[1]
+    converged = phases(result)["ours-converged"]
+    assert converged["requests"]["writes"] == 0, converged["requests"]["per_tenant_by_route"]
+    assert converged["requests"]["total"] > 0  # it did read: the run really checked the tenants
+    assert converged["tasks"]["totals"]["changed"] == 0
+
+
+def test_both_flows_reach_the_verified_end_state(bench):
+    result = bench[1]
+    ran = phases(result)
+    for name in ("uri-fresh", "uri-converged", "ours-fresh", "ours-converged"):
+        verification = ran[name]["verification"]
+        assert verification["tenants"] == TENANTS, name
+        assert verification["verified"], (name, verification["problems"])
+
+
+def test_uri_baseline_converges_too(bench):
+    result = bench[1]
+    ran = phases(result)
+    assert ran["uri-fresh"]["requests"]["writes"] > 0
+    assert ran["uri-converged"]["requests"]["writes"] == 0, ran["uri-converged"]["requests"]["per_tenant_by_route"]
+
+
+def test_floor_matches_our_task_count(bench):
+    result = bench[1]
+    ran = phases(result)
+    assert ran["floor"]["floor_tasks_per_tenant"] == ran["ours-fresh"]["tasks"]["tasks_per_host_typical"]
+    assert ran["floor"]["tasks"]["tasks_per_host_typical"] == ran["floor"]["floor_tasks_per_tenant"]
+    assert ran["floor"]["requests"]["total"] == 0

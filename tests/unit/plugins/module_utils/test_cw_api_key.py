@@ -1,0 +1,193 @@
+"""Unit tests of the cw_api_key engine against a small in-memory ConnectWise fake (CX3 on or off)."""
+
+import copy
+import json
+
+import pytest
+
+from ansible_collections.msp.umbrella_psa.plugins.module_utils import cw_api_key
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
+    ConnectWiseError, ConnectWiseUnsupported, conditions)
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import CHECK_MODE_PLACEHOLDER, EngineError
+
+MEMBER = {"id": 42, "identifier": "umbrella", "name": "Cisco Umbrella"}
+KEYS_PATH = "/system/apiMembers/42/apiKeys"
+
+
+def key(key_id, when, description="Cisco Umbrella"):
+    return {"id": key_id, "description": description, "publicKey": "PUB%d" % key_id,
+            "_info": {"dateEntered": when, "enteredBy": "admin"}}
+
+
+class FakeConnectWise:
+    def __init__(self, keys=(), extension=True, members=(MEMBER,), fail_delete=False):
+        self.members = [copy.deepcopy(m) for m in members]
+        self.keys = [copy.deepcopy(k) for k in keys]
+        self.extension = extension
+        self.fail_delete = fail_delete
+        self.calls = []
+        self.next_id = 100
+
+    @property
+    def writes(self):
+        return [c for c in self.calls if c[0] != "GET"]
+
+    def find(self, path, field, value):
+        self.calls.append(("GET", path, value))
+        return [copy.deepcopy(m) for m in self.members if m[field].casefold() == value.casefold()]
+
+    def list(self, path, conditions=None, fields=None, order_by=None):
+        self.calls.append(("GET", path, conditions))
+        if not self.extension:
+            raise ConnectWiseUnsupported(404, "NotFound", "The endpoint does not exist.", method="GET", path=path)
+        assert path == KEYS_PATH
+        # The server compares case-insensitively: the engine must filter exactly itself.
+        wanted = conditions.split("=", 1)[1].strip('"').casefold()
+        return [copy.deepcopy(k) for k in self.keys if k["description"].casefold() == wanted]
+
+    def post(self, path, body):
+        self.calls.append(("POST", path, copy.deepcopy(body)))
+        self.next_id += 1
+        created = dict(key(self.next_id, "2026-03-01T00:00:00Z", body["description"]))
+        self.keys.append(copy.deepcopy(created))
+        return dict(created, privateKey="PRIVATE-SECRET-%d" % self.next_id)
+
+    def delete(self, path):
+        self.calls.append(("DELETE", path, None))
+        if self.fail_delete:
+            raise ConnectWiseError(500, "Boom", "server error", method="DELETE", path=path)
+        key_id = int(path.rsplit("/", 1)[1])
+        self.keys = [k for k in self.keys if k["id"] != key_id]
+
+
+def params(**overrides):
+    base = {"member": "umbrella", "description": "Cisco Umbrella", "state": "present", "rotate": "never",
+            "revoke_previous": False, "on_unsupported": "fail"}
+    base.update(overrides)
+    return base
+
+
+def test_creates_key_and_returns_private_key_only_then():
+    client = FakeConnectWise()
+    result = cw_api_key.run(params(), client=client)
+    assert result["changed"] and result["created"] and not result["rotated"]
+    assert client.writes == [("POST", KEYS_PATH, {"description": "Cisco Umbrella"})]
+    assert result["private_key"] == "PRIVATE-SECRET-101"
+    assert result["public_key"] == "PUB101"
+    assert result["key"] == {"id": 101, "description": "Cisco Umbrella", "public_key": "PUB101",
+                             "created_at": "2026-03-01T00:00:00Z"}
+    assert "PRIVATE" not in json.dumps(result["diff"])
+    assert "PRIVATE" not in json.dumps(result["key"])
+
+    again = cw_api_key.run(params(), client=client)
+    assert not again["changed"] and not again["created"]
+    assert "private_key" not in again
+    assert again["key"]["id"] == 101
+    assert len(client.writes) == 1
+
+
+def test_list_uses_the_conditions_builder_and_filters_exactly():
+    client = FakeConnectWise(keys=[key(1, "2026-01-01T00:00:00Z", "cisco umbrella")])
+    result = cw_api_key.run(params(), client=client)
+    assert ("GET", KEYS_PATH, conditions.eq("description", "Cisco Umbrella")) in client.calls
+    # The lower-case key is another description: a new key is created.
+    assert result["created"]
+
+
+def test_newest_key_is_current_by_date_then_id():
+    keys = [key(5, "2026-01-01T00:00:00Z"), key(9, "2026-02-01T00:00:00Z"), key(7, "2026-02-01T00:00:00Z")]
+    result = cw_api_key.run(params(), client=FakeConnectWise(keys))
+    assert result["key"]["id"] == 9
+    assert [k["id"] for k in result["previous_keys"]] == [7, 5]
+    assert not result["changed"]
+
+
+def test_rotate_always_creates_and_revokes_only_with_revoke_previous():
+    client = FakeConnectWise([key(5, "2026-01-01T00:00:00Z")])
+    kept = cw_api_key.run(params(rotate="always"), client=client)
+    assert kept["created"] and kept["rotated"] and kept["revoked"] == []
+    assert [k["id"] for k in kept["previous_keys"]] == [5]
+
+    revoked = cw_api_key.run(params(rotate="always", revoke_previous=True), client=client)
+    assert revoked["revoked"] == [101, 5]
+    assert revoked["previous_keys"] == []
+    assert [k["id"] for k in client.keys] == [102]
+    # The new key is created before the old ones go: never a moment without a key.
+    methods = [c[0] for c in client.writes[1:]]
+    assert methods[0] == "POST" and set(methods[1:]) == {"DELETE"}
+
+
+def test_rotate_in_check_mode_uses_placeholders_and_writes_nothing():
+    client = FakeConnectWise([key(5, "2026-01-01T00:00:00Z")])
+    result = cw_api_key.run(params(rotate="always", revoke_previous=True), check_mode=True, client=client)
+    assert result["changed"] and result["created"] and result["rotated"]
+    assert result["public_key"] == result["private_key"] == CHECK_MODE_PLACEHOLDER
+    assert result["revoked"] == [5]
+    assert result["diff"]["before"] == {"keys": [{"id": 5, "public_key": "PUB5", "created_at": "2026-01-01T00:00:00Z"}]}
+    assert result["diff"]["after"]["keys"][0]["id"] == CHECK_MODE_PLACEHOLDER
+    assert client.writes == []
+
+
+def test_revoke_previous_with_rotate_never_removes_older_duplicates():
+    client = FakeConnectWise([key(5, "2026-01-01T00:00:00Z"), key(6, "2026-01-02T00:00:00Z")])
+    result = cw_api_key.run(params(revoke_previous=True), client=client)
+    assert result["changed"] and not result["created"]
+    assert result["key"]["id"] == 6 and result["revoked"] == [5]
+    assert client.writes == [("DELETE", KEYS_PATH + "/5", None)]
+
+
+def test_absent_deletes_every_key_with_the_description():
+    client = FakeConnectWise([key(5, "2026-01-01T00:00:00Z"), key(6, "2026-01-02T00:00:00Z"),
+                              key(8, "2026-01-02T00:00:00Z", "Other")])
+    result = cw_api_key.run(params(state="absent"), client=client)
+    assert result["changed"] and sorted(result["revoked"]) == [5, 6] and result["key"] is None
+    assert [k["id"] for k in client.keys] == [8]
+    again = cw_api_key.run(params(state="absent"), client=client)
+    assert not again["changed"]
+
+
+def test_unknown_member_is_a_clear_error():
+    client = FakeConnectWise(members=())
+    with pytest.raises(EngineError, match=r"^member: there is no API member with identifier 'umbrella'"):
+        cw_api_key.run(params(), client=client)
+
+
+def test_unknown_member_in_check_mode_predicts_a_new_key():
+    result = cw_api_key.run(params(), check_mode=True, client=FakeConnectWise(members=()))
+    assert result["changed"] and result["private_key"] == CHECK_MODE_PLACEHOLDER
+    assert result["warnings"]
+
+
+def test_unsupported_fails_with_manual_steps():
+    client = FakeConnectWise(extension=False)
+    with pytest.raises(EngineError) as info:
+        cw_api_key.run(params(), client=client)
+    assert "API Members › umbrella › API Keys: click +, Description 'Cisco Umbrella'" in info.value.msg
+    assert info.value.result["manual_steps"]
+    assert client.writes == []
+
+
+def test_unsupported_report_returns_steps_and_no_key():
+    result = cw_api_key.run(params(on_unsupported="report"), client=FakeConnectWise(extension=False))
+    assert result["changed"] is False and result["key"] is None and result["extension"] is False
+    assert len(result["manual_steps"]) == 1
+    assert "psa_integration_private_key" in result["manual_steps"][0]
+
+
+def test_failed_revoke_keeps_the_new_private_key_in_the_failed_result_not_the_message():
+    client = FakeConnectWise([key(5, "2026-01-01T00:00:00Z")], fail_delete=True)
+    with pytest.raises(EngineError) as info:
+        cw_api_key.run(params(rotate="always", revoke_previous=True), client=client)
+    assert info.value.result["private_key"] == "PRIVATE-SECRET-101"
+    assert "PRIVATE" not in info.value.msg
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"description": ""}, r"^description: must not be empty"),
+    ({"description": "x" * 101}, r"^description: 101 characters"),
+])
+def test_bad_description_fails_before_any_request(overrides, message):
+    client = FakeConnectWise()
+    with pytest.raises(EngineError, match=message):
+        cw_api_key.run(params(**overrides), client=client)
+    assert client.calls == []
