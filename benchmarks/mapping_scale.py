@@ -76,7 +76,7 @@ PLAYBOOK = """---
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--customers", type=int, default=5000, help="customers and companies to seed (5000)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (printed at the end)")
     return parser.parse_args(argv)
@@ -174,8 +174,8 @@ def main(argv=None):
             if mapped != len(customers):
                 problems.append("the console holds %d mappings, expected %d" % (mapped, len(customers)))
             if converged_writes or converged.get("changed"):
-                problems.append("the converged run wrote %d times (changed=%s)" % (converged_writes,
-                                                                                    converged.get("changed")))
+                problems.append("the converged run wrote %d times (changed=%s)"
+                                % (converged_writes, converged.get("changed")))
             if not fresh.get("changed"):
                 problems.append("the fresh run reported no change")
             if problems:

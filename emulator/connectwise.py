@@ -345,7 +345,7 @@ class ConnectWiseService:
         body = {"id": member["id"], "identifier": member["identifier"], "name": member["name"],
                 "emailAddress": member["emailAddress"], "inactiveFlag": member["inactiveFlag"],
                 "inactiveDate": member["inactiveDate"], "notes": member["notes"]}
-        for field, (table, _) in MEMBER_REFERENCES.items():
+        for field, (table, _unused) in MEMBER_REFERENCES.items():
             body[field] = self._reference(ctx, table, member.get(field))
         body["excludedServiceBoardIds"] = list(member.get("excludedServiceBoardIds") or [])
         body["blockPriceFlag"] = member["blockPriceFlag"]
@@ -583,8 +583,9 @@ class ConnectWiseService:
         for path, value in _patch_operations(ctx.json(), "ApiMember"):
             parts = path.split("/")
             field = _MEMBER_FIELDS.get(parts[0].lower())
-            if field is None or (len(parts) > 1 and (field not in MEMBER_REFERENCES or len(parts) != 2
-                                                       or parts[1].lower() not in ("id", "name", "identifier"))):
+            bad_reference = len(parts) > 1 and (field not in MEMBER_REFERENCES or len(parts) != 2
+                                                or parts[1].lower() not in ("id", "name", "identifier"))
+            if field is None or bad_reference:
                 raise invalid("ApiMember", path, "InvalidField", "The field %s cannot be changed." % path)
             body[field] = {parts[1].lower(): value} if len(parts) == 2 else value
         fields = self._member_fields(ctx.company, body, current=member, require_name=False)
@@ -628,7 +629,7 @@ class ConnectWiseService:
                 raise invalid("ApiMember", "excludedServiceBoardIds", "InvalidField",
                               "excludedServiceBoardIds must be a list of board ids.")
             fields["excludedServiceBoardIds"] = value
-        for field, (table, _) in MEMBER_REFERENCES.items():
+        for field, (table, _unused) in MEMBER_REFERENCES.items():
             if field in body:
                 fields[field] = self._resolve_reference(company, field, table, body[field])
         return fields

@@ -168,8 +168,7 @@ class ControlAPI:
         return Response(201, result)
 
     def _cw_bulk_members(self, payload, company_id):
-        result = self.app.connectwise.bulk_members(company_id, payload.get("count"),
-                                                    payload.get("prefix") or "bulk")
+        result = self.app.connectwise.bulk_members(company_id, payload.get("count"), payload.get("prefix") or "bulk")
         self.app.save()
         return Response(201, result)
 

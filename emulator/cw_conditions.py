@@ -134,7 +134,7 @@ class _Parser:
         return self.comparison()
 
     def comparison(self):
-        _, field = self.take("word")
+        _unused, field = self.take("word")
         negate = False
         if self.peek() == "not":
             self.take()
@@ -153,7 +153,7 @@ class _Parser:
             self.take("rparen")
             node = ("in", field, values)
         elif kind == "op" and not negate:
-            _, operator = self.take()
+            _unused, operator = self.take()
             node = ("cmp", field, "!=" if operator == "<>" else operator, self.value())
         else:
             found = self.tokens[self.index][1] if self.index < len(self.tokens) else "end of expression"

@@ -135,8 +135,8 @@ def paginate(records, query, headers, base_url):
     links = []
     if page_number > 1:
         links.append('<%s>; rel="first"' % _link(base_url, query, pageSize=page_size, page=1))
-        links.append('<%s>; rel="prev"' % _link(base_url, query, pageSize=page_size,
-                                               page=min(page_number - 1, last_page)))
+        previous_page = min(page_number - 1, last_page)
+        links.append('<%s>; rel="prev"' % _link(base_url, query, pageSize=page_size, page=previous_page))
     if page_number < last_page:
         links.append('<%s>; rel="next"' % _link(base_url, query, pageSize=page_size, page=page_number + 1))
         links.append('<%s>; rel="last"' % _link(base_url, query, pageSize=page_size, page=last_page))

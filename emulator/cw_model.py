@@ -42,7 +42,7 @@ def now_iso():
 
 def new_key():
     """A 16-character key, the length ConnectWise's UI shows."""
-    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(16))
+    return "".join(secrets.choice(KEY_ALPHABET) for _unused in range(16))
 
 
 def info(by):
@@ -173,6 +173,6 @@ def default_member():
         "identifier": "", "name": None, "emailAddress": None, "inactiveFlag": False, "inactiveDate": None,
         "notes": None, "excludedServiceBoardIds": [], "blockPriceFlag": False, "blockCostFlag": False,
     }
-    for field, (_, default) in MEMBER_REFERENCES.items():
+    for field, (_unused, default) in MEMBER_REFERENCES.items():
         member[field] = default
     return member

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """``make demo``: provision the example tenants against the bundled emulator, twice.
 
 1. start the emulator (``python -m emulator``) on a free loopback port;

@@ -33,10 +33,13 @@ if 'ansible_collections' not in sys.modules:
     sys.path.insert(0, _collection_search_root())
 
 
+# Test helpers (tests/support) import by plain name in every process, xdist workers included.
+sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'support'))
+
+
 def pytest_configure(config):
     """Stage the collection once, in the controlling process, before any xdist worker starts."""
     if hasattr(config, 'workerinput'):
         return
-    sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'support'))
-    import ansible_runner  # noqa: E402  pylint: disable=import-outside-toplevel
+    import ansible_runner  # pylint: disable=import-outside-toplevel
     ansible_runner.stage_collection(force=True)

@@ -100,7 +100,8 @@ def markdown(result):
         "forks: %d; emulator profile: extended; tasks per tenant (ours, from ours-fresh): %s" % (
             result["forks"], ", ".join("N=%d: %s" % (r["tenants"], r.get("tasks_per_tenant")) for r in result["runs"])),
         "",
-        "| N | phase | wall s | CPU s | peak RSS, largest process MiB | peak tree RSS / PSS MiB | requests/tenant | by method | writes (total) | load 1m | state |",
+        "| N | phase | wall s | CPU s | peak RSS, largest process MiB | peak tree RSS / PSS MiB "
+        "| requests/tenant | by method | writes (total) | load 1m | state |",
         "|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---|",
     ]
     for run in result["runs"]:

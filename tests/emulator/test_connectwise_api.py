@@ -72,7 +72,7 @@ def test_role_cannot_be_replaced_or_patched(tenant, method):
 
 
 def test_role_in_use_cannot_be_deleted_but_a_free_one_can(tenant):
-    role, member, _ = tenant.member_with_role("Busy")
+    role, member, _unused = tenant.member_with_role("Busy")
     assert_cw_error(tenant.delete("/system/securityRoles/%d" % role["id"]), 400, "InvalidObject", field="id")
     free = tenant.post("/system/securityRoles", {"name": "Free"}).json()
     deleted = tenant.delete("/system/securityRoles/%d" % free["id"])
@@ -159,7 +159,7 @@ def test_unknown_routes_answer_like_connectwise(tenant):
 
 
 def test_inactive_member_keys_stop_working(tenant):
-    _, member, key = tenant.member_with_role("Inactive Soon")
+    _unused, member, key = tenant.member_with_role("Inactive Soon")
     own = dict(public_key=key["publicKey"], private_key=key["privateKey"])
     assert tenant.get("/system/mySecurity", **own).status_code == 200
     tenant.patch("/system/apiMembers/%d" % member["id"], [{"op": "replace", "path": "inactiveFlag", "value": True}])
@@ -237,4 +237,3 @@ def test_companies_are_isolated(extended_emulator):
     # Identifiers are unique per company only.
     assert first.post("/system/apiMembers", {"identifier": "same"}).status_code == 201
     assert second.post("/system/apiMembers", {"identifier": "same"}).status_code == 201
-

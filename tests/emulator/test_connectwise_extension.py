@@ -15,7 +15,7 @@ def _setting(tenant, role_id, module, function):
 
 
 def test_cx1_role_setting_patch_is_seen_live_by_the_members_key(tenant):
-    role, member, _ = tenant.member_with_role("Umbrella")
+    role, member, _unused = tenant.member_with_role("Umbrella")
     created = tenant.post("/system/apiMembers/%d/apiKeys" % member["id"], {"description": "Cisco Umbrella"}).json()
     own = dict(public_key=created["publicKey"], private_key=created["privateKey"])
     setting = _setting(tenant, role["id"], "Companies", "Company Maintenance")
@@ -110,8 +110,8 @@ def test_public_profile_manual_acts(public_tenant):
     items = public_tenant.get("/system/mySecurity/customizeItems/", **own).json()
     screens = {s["id"]: "%s / %s" % (s["category"], s["name"])
                for s in public_tenant.get("/system/setupScreens", {"pageSize": 1000}).json()}
-    assert sorted(screens[int(i["itemIdentifier"])] for i in items) == ["Company / Configuration",
-                                                                         "Service / Priority"]
+    expected = ["Company / Configuration", "Service / Priority"]
+    assert sorted(screens[int(i["itemIdentifier"])] for i in items) == expected
     state = control.state()["connectwise"][public_tenant.company_id]
     assert key["privateKey"] in {k["privateKey"] for k in state["api_keys"]}
 

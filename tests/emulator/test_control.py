@@ -51,7 +51,7 @@ def test_control_errors(extended_emulator):
 
 
 def test_state_is_the_oracle_with_private_keys(tenant):
-    _, member, key = tenant.member_with_role("Oracle")
+    _unused, member, key = tenant.member_with_role("Oracle")
     state = tenant.emulator.control.state()["connectwise"][tenant.company_id]
     keys = {k["publicKey"]: k for k in state["api_keys"]}
     assert keys[key["publicKey"]]["privateKey"] == key["privateKey"]

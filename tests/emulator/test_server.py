@@ -28,7 +28,7 @@ def faulty_tenant(faulty):
 
 def test_next_n_faults_then_recovery(faulty_tenant):
     faulty_tenant.emulator.control.set_faults({"next": {"status": 503, "count": 3}, "retry_after": 2})
-    statuses = [faulty_tenant.get("/system/securityRoles").status_code for _ in range(4)]
+    statuses = [faulty_tenant.get("/system/securityRoles").status_code for _unused in range(4)]
     assert statuses == [503, 503, 503, 200]
 
 
@@ -43,7 +43,7 @@ def test_429_carries_retry_after(faulty_tenant):
 def test_forever_and_clear(faulty_tenant):
     control = faulty_tenant.emulator.control
     control.set_faults({"forever": {"status": 502}})
-    assert {faulty_tenant.get("/system/securityRoles").status_code for _ in range(3)} == {502}
+    assert {faulty_tenant.get("/system/securityRoles").status_code for _unused in range(3)} == {502}
     control.clear_faults()
     assert faulty_tenant.get("/system/securityRoles").status_code == 200
 
@@ -60,7 +60,7 @@ def test_seeded_rates_are_reproducible(faulty_tenant):
 
     def run():
         control.set_faults({"rate": {"5xx": 0.3, "429": 0.2}, "seed": 42})
-        return [faulty_tenant.get("/system/securityRoles").status_code for _ in range(30)]
+        return [faulty_tenant.get("/system/securityRoles").status_code for _unused in range(30)]
 
     first, second = run(), run()
     assert first == second

@@ -103,7 +103,7 @@ def test_create_then_rerun_is_ok_with_zero_writes(tenant):
 
 def test_update_check_mode_diff_then_patch_only_changed_fields(tenant):
     play(tenant, **MEMBER)
-    changed = dict(MEMBER, security_role=str(tenant["role_id"]), email="soc@example.com")
+    changed = {**MEMBER, "security_role": str(tenant["role_id"]), "email": "soc@example.com"}
 
     predicted, by_method = play(tenant, "--check", "--diff", **changed)
     assert predicted["changed"] is True

@@ -110,7 +110,7 @@ def test_check_mode_then_create_then_rerun(tenant):
 def test_change_is_predicted_then_put_without_resending_the_key(tenant):
     extended_only(tenant)
     play(tenant, **SETTINGS)
-    changed = dict(SETTINGS, enabled=False, query_threshold=25)
+    changed = {**SETTINGS, "enabled": False, "query_threshold": 25}
     predicted = play(tenant, "--check", "--diff", **changed)
     assert predicted.result["changed"] is True and predicted.writes == 0
     assert predicted.result["integration"]["enabled"] is False
@@ -126,7 +126,7 @@ def test_change_is_predicted_then_put_without_resending_the_key(tenant):
 def test_private_key_update_always_is_always_changed(tenant):
     extended_only(tenant)
     play(tenant, **SETTINGS)
-    for _ in range(2):
+    for _unused in range(2):
         run = play(tenant, private_key_update="always", **SETTINGS)
         assert run.result["changed"] is True and run.count("PUT") == 1
 
@@ -143,7 +143,7 @@ def test_absent_deletes_then_is_ok(tenant):
 
 
 def test_bad_input_fails_in_one_line_before_any_request(tenant):
-    bad = play(tenant, **dict(SETTINGS, query_threshold=0))
+    bad = play(tenant, **{**SETTINGS, "query_threshold": 0})
     assert bad.result["failed"] is True
     assert bad.result["msg"].startswith("query_threshold: 0 is out of range") and "\n" not in bad.result["msg"]
     assert sum(bad.by_route.values()) == 0

@@ -64,6 +64,7 @@ def test_check_diff_on_a_fresh_tenant_plans_everything_and_writes_nothing(tenant
     # The plan was right: the real run makes exactly these changes.
     real = tenants.run()
     assert real.returncode == 0
+
     def kind(change):
         return re.sub(r"public key .*$", "public key", change.replace("would be ", ""))
 
@@ -120,7 +121,7 @@ def test_awkward_names_converge_and_rerun_clean(tenants):
     first = tenants.run("--forks", "10")
     assert first.returncode == 0, first.stdout[-4000:]
     outcome = results(first)
-    assert {outcome[h]["status"] for h, *_ in AWKWARD} == {"created"}
+    assert {outcome[h]["status"] for h, *_rest in AWKWARD} == {"created"}
     for host, _company, _role, member, description in AWKWARD:
         assert_converged(tenants, host, member, description)
         assert (tenants.key_store / ("%s.yml" % host)).is_file()

@@ -50,7 +50,7 @@ def read_store(tenants, host):
 
 
 def test_three_tenants_converge_and_rerun_clean(tenants):
-    hosts = [new_tenant(tenants)[0] for _ in range(3)]
+    hosts = [new_tenant(tenants)[0] for _unused in range(3)]
 
     first = tenants.run()
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
@@ -71,7 +71,7 @@ def test_three_tenants_converge_and_rerun_clean(tenants):
 
 
 def test_key_store_is_vault_encrypted_and_private(tenants):
-    host, _ = new_tenant(tenants)
+    host, _unused = new_tenant(tenants)
     run = tenants.run()
     assert run.returncode == 0, run.stdout[-3000:]
     key = assert_integrated(tenants, host)
@@ -87,7 +87,7 @@ def test_key_store_is_vault_encrypted_and_private(tenants):
 
 
 def test_rotation_on_demand_replaces_the_key_without_a_gap(tenants):
-    host, _ = new_tenant(tenants)
+    host, _unused = new_tenant(tenants)
     assert tenants.run().returncode == 0
     old = assert_integrated(tenants, host)
 
@@ -95,7 +95,7 @@ def test_rotation_on_demand_replaces_the_key_without_a_gap(tenants):
     assert rotated.returncode == 0, rotated.stdout[-3000:]
     new = assert_integrated(tenants, host)
     assert new["publicKey"] != old["publicKey"]
-    status, _ = tenants.authenticate(host, old["publicKey"], old["privateKey"])
+    status, _unused = tenants.authenticate(host, old["publicKey"], old["privateKey"])
     assert status == 401
     changes = results(rotated)[host]["changes"]
     assert any(c.startswith("API key rotated") for c in changes)
@@ -111,7 +111,7 @@ def test_rotation_on_demand_replaces_the_key_without_a_gap(tenants):
 
 
 def test_rotation_by_age(tenants):
-    host, _ = new_tenant(tenants)
+    host, _unused = new_tenant(tenants)
     assert tenants.run().returncode == 0
     old = assert_integrated(tenants, host)
     path = tenants.key_store / ("%s.yml" % host)
@@ -127,7 +127,7 @@ def test_rotation_by_age(tenants):
 
 
 def test_lost_key_store_is_replaced_by_rotation(tenants):
-    host, _ = new_tenant(tenants)
+    host, _unused = new_tenant(tenants)
     assert tenants.run().returncode == 0
     old = assert_integrated(tenants, host)
     (tenants.key_store / ("%s.yml" % host)).unlink()
@@ -140,8 +140,8 @@ def test_lost_key_store_is_replaced_by_rotation(tenants):
 
 
 def test_failed_tenant_is_summarised_and_fails_the_run(tenants):
-    good, _ = new_tenant(tenants)
-    bad, _ = new_tenant(tenants)
+    good, _unused = new_tenant(tenants)
+    bad, _unused = new_tenant(tenants)
     tenants.set_vars(bad, psa_cw_private_key="not-the-right-private-key")
 
     run = tenants.run()
@@ -159,7 +159,7 @@ def test_failed_tenant_is_summarised_and_fails_the_run(tenants):
 
 
 def test_bad_inventory_fails_before_any_request(tenants):
-    host, _ = new_tenant(tenants, psa_key_max_age_days="ninety", psa_member_identifier=["not", "a", "string"])
+    host, _unused = new_tenant(tenants, psa_key_max_age_days="ninety", psa_member_identifier=["not", "a", "string"])
     tenants.emulator.control.reset_stats()
     run = tenants.run()
     assert run.returncode != 0
@@ -170,8 +170,8 @@ def test_bad_inventory_fails_before_any_request(tenants):
 
 
 def test_limit_runs_one_tenant_only(tenants):
-    first, _ = new_tenant(tenants)
-    second, _ = new_tenant(tenants)
+    first, _unused = new_tenant(tenants)
+    second, _unused = new_tenant(tenants)
     run = tenants.run("--limit", first)
     assert run.returncode == 0, run.stdout[-3000:]
     assert set(results(run)) == {first}

@@ -34,7 +34,7 @@ class FakeConnectWise:
         return [c for c in self.calls if c[0] != "GET"]
 
     def _split(self, path):
-        base, _, record_id = path.rpartition("/")
+        base, _unused, record_id = path.rpartition("/")
         return base, int(record_id)
 
     def find(self, path, field, value):

@@ -53,7 +53,7 @@ class FakeUmbrella:
             items = [{"customerId": k, "connectwiseCompanyId": v} for k, v in sorted(self.mapped.items())]
         pages = len(items) // limit + 1
         self.request_count += pages
-        self.calls.extend(("GET", path, None) for _ in range(pages))
+        self.calls.extend(("GET", path, None) for _unused in range(pages))
         return items
 
     def put(self, path, body=None, extension=False):

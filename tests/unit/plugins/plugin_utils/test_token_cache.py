@@ -59,7 +59,7 @@ def test_keeper_leaves_with_the_run_and_removes_its_socket(run_process):
 
 
 def test_one_keeper_per_run_even_when_many_clients_start_at_once(run_process):
-    stores = [token_cache.SharedTokenStore(run_pid=run_process.pid) for _ in range(8)]
+    stores = [token_cache.SharedTokenStore(run_pid=run_process.pid) for _unused in range(8)]
     for index, store in enumerate(stores):
         store.put("k%d" % index, "t%d" % index, time.time() + 600)
     # Every client sees every other client's token: they all talk to the same keeper.
