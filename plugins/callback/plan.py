@@ -12,7 +12,7 @@ type: notification
 short_description: Write a markdown plan (or run report) of every tenant, for a pull request comment
 version_added: 0.1.0
 description:
-  - Collects the C(psa_integration_result) fact that the M(msp.umbrella_psa.psa_integration) role records for every
+  - Collects the C(psa_integration_result) fact that the C(msp.umbrella_psa.psa_integration) role records for every
     tenant (the task I(Record the tenant's result), or I(Record the tenant's failure) of the
     C(msp.umbrella_psa.provision_tenants) playbook) and, when the playbook ends, writes one markdown document, a
     table of tenants with their status, the number of changes and of manual steps, then each tenant's changes
