@@ -1,0 +1,69 @@
+"""The markdown the msp.umbrella_psa.plan callback writes, from results alone (no playbook run)."""
+
+from ansible_collections.msp.umbrella_psa.plugins.callback.plan import CallbackModule, md
+
+
+class FakeHost:
+    def __init__(self, name):
+        self.name = name
+
+    def get_name(self):
+        return self.name
+
+
+class FakeTask:
+    def get_name(self):
+        return "Check that the bootstrap key may create the role, member and key"
+
+
+class FakeResult:
+    def __init__(self, host, result):
+        self._host = FakeHost(host)
+        self._task = FakeTask()
+        self._result = result
+
+
+def plan(results, failures=(), check=True):
+    callback = CallbackModule()
+    # Outside a playbook run the plugin loader has not read DOCUMENTATION: give the defaults by hand.
+    callback._plugin_options = {"title": "PSA integration", "plan_file": None}
+    callback.check_mode = check
+    for host, fact in results:
+        callback.v2_runner_on_ok(FakeResult(host, {"ansible_facts": {"psa_integration_result": fact}}))
+    for host, answer in failures:
+        callback.v2_runner_on_failed(FakeResult(host, answer))
+    return callback.markdown()
+
+
+def test_manual_steps_are_listed_with_the_report_and_the_public_key_is_shortened():
+    key = "PUBKEY0123456789abcd"
+    text = plan([("acme", {"tenant": "acme", "status": "manual", "check_mode": False,
+                           "changes": ["security role 'Umbrella' created"],
+                           "manual_steps": ["Umbrella console: set the public key %s" % key, "Then rerun"],
+                           "public_key": key, "report": "/reports/acme.md"})], check=False)
+    assert text.startswith("## PSA integration run\n")
+    assert "| acme | manual steps | 1 | 2 |" in text
+    assert "**Manual steps pending** (report: /reports/acme.md):" in text
+    assert "1. Umbrella console: set the public key …abcd" in text and "2. Then rerun" in text
+    assert key not in text
+
+
+def test_unchanged_tenants_get_a_row_only_and_failures_without_result_are_listed_first():
+    text = plan([("zeta", {"tenant": "zeta", "status": "unchanged", "changes": [], "manual_steps": [],
+                           "public_key": "x", "report": ""})],
+                failures=[("alpha", {"msg": "boom | <b>", "failed": True}),
+                          ("hidden", {"censored": "the output has been hidden", "failed": True})])
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "Tenant" not in line and "---" not in line]
+    assert rows == ["| alpha | FAILED | 0 | 0 |", "| hidden | FAILED | 0 | 0 |", "| zeta | unchanged | 0 | 0 |"]
+    assert "boom \\| \\<b\\>" in text and "hidden (no\\_log)" in text
+    assert "### zeta" not in text
+    assert "3 tenant(s): 0 would create, 0 would change, 1 unchanged, 0 manual steps, 2 FAILED." in text
+
+
+def test_escaping_keeps_markdown_and_html_literal():
+    assert md("a|b <script> *x* _y_ [l](u) `c` #h \\") == "a\\|b \\<script\\> \\*x\\* \\_y\\_ \\[l\\](u) \\`c\\` \\#h \\\\"
+    assert md("two\nlines") == "two lines"
+
+
+def test_no_tenant():
+    assert "No tenant recorded a result." in plan([])
