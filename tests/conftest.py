@@ -33,13 +33,11 @@ if 'ansible_collections' not in sys.modules:
     sys.path.insert(0, _collection_search_root())
 
 
-# Test helpers (tests/support) import by plain name in every process, xdist workers included.
-sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'support'))
-
 
 def pytest_configure(config):
     """Stage the collection once, in the controlling process, before any xdist worker starts."""
     if hasattr(config, 'workerinput'):
         return
-    import ansible_runner  # pylint: disable=import-outside-toplevel
+    # tests/ is on sys.path (pytest puts a rootdir conftest's folder there): helpers are `support.*`.
+    from support import ansible_runner  # pylint: disable=import-outside-toplevel
     ansible_runner.stage_collection(force=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from ansible_runner import REPO_ROOT
+from support.ansible_runner import REPO_ROOT
 
 BIN = Path(sys.executable).parent
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_runner import REPO_ROOT, ansible_env
+from support.ansible_runner import REPO_ROOT, ansible_env
 
 BIN = Path(sys.executable).parent
 MODULES = ["cw_security_role", "cw_api_member", "cw_api_key", "cw_access_info", "umbrella_psa_integration",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ansible_runner import REPO_ROOT, ansible_env, stage_collection
+from support.ansible_runner import REPO_ROOT, ansible_env, stage_collection
 
 BIN = Path(sys.executable).parent
 MODULES = ["cw_security_role", "cw_api_member", "cw_api_key", "cw_access_info", "umbrella_psa_integration",
