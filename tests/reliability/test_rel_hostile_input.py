@@ -31,11 +31,20 @@ OK_CASES = [
     ("role-inject-like-decoy", "cw_security_role", {"name": "Deco_"}),
     ("role-unicode", "cw_security_role", {"name": "Rôle ünïcode 角色"}),
     ("role-emoji", "cw_security_role", {"name": "Umbrella ☂️🚀"}),
+    # Neither quote can delimit these: the client reads the list and compares itself.
+    ("role-both-quotes", "cw_security_role", {"name": "a\"b'c"}),
+    ("role-control-char", "cw_security_role", {"name": "a\u0001b"}),
     ("member-identifier-15", "cw_api_member", {"identifier": "m" * 15, "name": "N" * 30}),
     ("member-inject-name", "cw_api_member", {"identifier": "inj1", "name": 'x" or name like "%'}),
-    ("member-identifier-percent", "cw_api_member", {"identifier": "deco%"}),
+    # The role of that exact name exists (made above); the decoy must not be the one chosen.
+    ("member-role-by-injection-name", "cw_api_member",
+     {"identifier": "injrole2", "name": "Inj role", "security_role": 'x" or name like "%'}),
+    ("member-identifier-percent", "cw_api_member", {"identifier": "deco%", "name": "Percent"}),
     ("key-inject-description", "cw_api_key", {"member": "inj1", "description": 'x" or description like "%'}),
 ]
+
+# Run a second time in the same play: found again by exactly that value, nothing changed.
+AGAIN = [c for c in OK_CASES if c[0] not in ("key-inject-description",)]
 
 # --- inputs that must fail before any write: (id, module, options, words the message must hold) -----------
 BAD_CASES = [
@@ -43,8 +52,6 @@ BAD_CASES = [
     ("role-name-empty", "cw_security_role", {"name": ""}, ["name"]),
     ("role-name-whitespace", "cw_security_role", {"name": "   "}, ["name"]),
     ("role-name-leading-space", "cw_security_role", {"name": " Umbrella"}, ["name", "whitespace"]),
-    ("role-name-both-quotes", "cw_security_role", {"name": "a\"b'c"}, ["name", "quote"]),
-    ("role-name-control-char", "cw_security_role", {"name": "a\u0001b"}, ["name", "control"]),
     ("role-unknown-level", "cw_security_role",
      {"name": "Lvl", "permissions": [{"module": "Companies", "function": "Company Maintenance", "inquire": "Everything"}]},
      ["inquire", "Everything"]),
@@ -62,9 +69,9 @@ BAD_CASES = [
     ("member-name-31", "cw_api_member", {"identifier": "longname", "name": "N" * 31}, ["name", "30"]),
     ("member-identifier-empty", "cw_api_member", {"identifier": ""}, ["identifier"]),
     ("member-identifier-whitespace", "cw_api_member", {"identifier": "  "}, ["identifier"]),
-    ("member-role-missing", "cw_api_member", {"identifier": "norole", "security_role": "No Such Role"},
+    ("member-role-missing", "cw_api_member", {"identifier": "norole", "name": "No role", "security_role": "No Such Role"},
      ["security role", "No Such Role"]),
-    ("member-role-injection", "cw_api_member", {"identifier": "injrole", "security_role": 'x" or name like "%'},
+    ("member-role-injection", "cw_api_member", {"identifier": "injrole", "name": "Inj role", "security_role": 'z" or name like "%'},
      ["security role"]),
     ("key-description-empty", "cw_api_key", {"member": "admin", "description": ""}, ["description"]),
     ("key-description-whitespace", "cw_api_key", {"member": "admin", "description": " \t "}, ["description"]),
@@ -82,7 +89,7 @@ CONN_CASES = [
     ("cw-non-resolving", "cw_access_info", "invalid_host", ["nonexistent.invalid"]),
     ("cw-untrusted-cert", "cw_access_info", "no_ca", ["ca_path"]),
     ("umbrella-wrong-secret", "umbrella_psa_integration", "umb_wrong_secret", ["401"]),
-    ("umbrella-swapped-credentials", "umbrella_psa_integration", "umb_other_org", [OTHER_ORG]),
+    ("umbrella-swapped-credentials", "umbrella_psa_integration", "umb_other_org", [ORG, "org_id"]),
     ("umbrella-wrong-child-org", "umbrella_psa_integration", "umb_unknown_org", ["9999999"]),
     ("umbrella-untrusted-cert", "umbrella_psa_integration", "umb_no_ca", ["ca_path"]),
     ("umbrella-unreachable", "umbrella_psa_integration", "umb_closed_port", ["127.0.0.1"]),
@@ -144,7 +151,8 @@ def hostile(tmp_path_factory):
             assert answer.status_code == 201, answer.text
         before = emu.control.state()["connectwise"][COMPANY]
 
-        ok, ok_stats, ok_run = _run(emu, tmp, cw, umb, [_case(i, m, o) for i, m, o in OK_CASES], "ok")
+        ok_cases = [_case(i, m, o) for i, m, o in OK_CASES] + [_case(i + "-again", m, o) for i, m, o in AGAIN]
+        ok, ok_stats, ok_run = _run(emu, tmp, cw, umb, ok_cases, "ok")
         after_ok = emu.control.state()["connectwise"][COMPANY]
 
         bad_cases = [_case(i, m, o) for i, m, o, _w in BAD_CASES]
@@ -174,6 +182,10 @@ def test_hostile_value_matches_exactly(hostile, case_id, module, options):
         assert decoy == [r for r in hostile["before"]["roles"] if r["name"] == DECOY_ROLE]
     elif module == "cw_api_member":
         assert _names(company, "members").count(options["identifier"]) == 1
+        if "security_role" in options:
+            held = [m["securityRole"] for m in company["members"] if m["identifier"] == options["identifier"]]
+            role = [r for r in company["roles"] if r["name"] == options["security_role"]]
+            assert held == [role[0]["id"]], (held, role)  # the state holds the role id
         decoy = [m for m in company["members"] if m["identifier"] == DECOY_MEMBER]
         assert decoy == [m for m in hostile["before"]["members"] if m["identifier"] == DECOY_MEMBER]
     else:
@@ -181,6 +193,13 @@ def test_hostile_value_matches_exactly(hostile, case_id, module, options):
         assert len(keys) == 1 and keys[0]["memberIdentifier"] == options["member"]
         # The admin's bootstrap key (another description) is still there.
         assert any(k["description"] == "Bootstrap" for k in company["api_keys"])
+
+
+@pytest.mark.parametrize("case_id", [c[0] for c in AGAIN])
+def test_hostile_value_found_again_unchanged(hostile, case_id):
+    outcome = hostile["ok"][case_id + "-again"]
+    assert not outcome.get("failed"), outcome.get("msg")
+    assert outcome["changed"] is False
 
 
 def test_hostile_ok_run_created_only_the_asked_records(hostile):
