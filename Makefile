@@ -22,13 +22,14 @@ export PATH := $(BIN):$(PATH)
 NEWEST_CORE := 2.21.5
 NEWEST_PYTHON_VERSION := 3.12
 
-.PHONY: help venv collection demo test test-newest unit emulator-tests integration molecule sanity lint bench changelog clean
+.PHONY: help venv collection demo test test-newest unit emulator-tests integration reliability molecule sanity lint bench changelog clean
 
 help:
 	@echo "make demo   - provision the example tenants against the bundled emulator (PROFILE=$(PROFILE))"
 	@echo "make test   - run the whole test suite"
 	@echo "make test-newest - the suite on ansible-core $(NEWEST_CORE) / Python $(NEWEST_PYTHON_VERSION)"
 	@echo "make bench N=200 - the benchmark"
+	@echo "make reliability - faults, hostile input, secrets (RELIABILITY_FULL=1 for the full sizes)"
 
 # The virtualenv is rebuilt only when the pinned requirements or the ansible-core version change.
 $(VENV)/.installed-$(ANSIBLE_CORE): requirements-dev.txt requirements.txt
@@ -56,6 +57,11 @@ emulator-tests: venv
 integration: collection
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
+# Faults, bounded retries, hostile input, secrets, isolation (docs/reliability.md). `make test` runs the
+# small sizes; RELIABILITY_FULL=1 make reliability runs the full ones (100 tenants under faults).
+reliability: collection
+	$(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
+
 molecule: collection
 	cd extensions && $(BIN)/molecule test -s default
 
@@ -73,7 +79,7 @@ changelog: venv
 	$(BIN)/antsibull-changelog generate
 
 test: collection
-	$(BIN)/python -m pytest -n 2 tests/unit tests/emulator tests/integration $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 tests/unit tests/emulator tests/integration tests/reliability $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory molecule
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory sanity

@@ -188,12 +188,14 @@ def _status_text(response):
 
 
 def send(session, method, url, retry_max_time, timeout, describe,
-         sleep=None, clock=None, rand=None, on_send=None, **kwargs):
+         sleep=None, clock=None, rand=None, on_send=None, idempotent=None, **kwargs):
     """Send one request, retrying what is safe to retry within ``retry_max_time`` seconds.
 
     :arg describe: names the request in errors, e.g. ``"ConnectWise GET /system/apiMembers"``.
     :arg sleep, clock, rand: injectable time.sleep, time.monotonic and random.random (tests).
     :arg on_send: called once before every attempt (clients count requests with it).
+    :arg idempotent: True for a request that is safe to repeat whatever its method (an OAuth token
+        request writes nothing); by default only the idempotent methods are.
     :kwarg kwargs: passed to ``session.request`` (params, json, data, headers, auth...).
     :returns: the last ``requests.Response``; any status outside the retried ones is returned as is.
     :raises TransportError: budget spent, TLS failure, or a non-idempotent request that cannot be
@@ -204,7 +206,8 @@ def send(session, method, url, retry_max_time, timeout, describe,
     clock = clock or time.monotonic
     rand = rand or _random.random
     method = method.upper()
-    idempotent = method in IDEMPOTENT_METHODS
+    if idempotent is None:
+        idempotent = method in IDEMPOTENT_METHODS
     # An explicit per-request verify keeps REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE from overriding the
     # session's ca_path or validate_certs: false (requests prefers the environment otherwise).
     kwargs.setdefault('verify', getattr(session, 'verify', True))

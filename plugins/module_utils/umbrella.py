@@ -226,7 +226,8 @@ class UmbrellaClient:
         self.token_request_count += 1
         describe = 'Umbrella POST %s' % TOKEN_PATH
         # The token belongs to the key's own organization; org_id goes on data requests only.
-        response = self._send('POST', self.base_url + TOKEN_PATH, describe,
+        # Asking again for a token changes nothing, so a token POST is retried like a GET.
+        response = self._send('POST', self.base_url + TOKEN_PATH, describe, idempotent=True,
                               auth=(self.api_key, self._secret),
                               data={'grant_type': 'client_credentials'},
                               headers={'Accept': 'application/json'})

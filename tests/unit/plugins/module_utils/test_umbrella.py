@@ -196,6 +196,20 @@ def test_token_requests_are_rate_limited_without_retry_after(server, clock, issu
 
 # --- org header --------------------------------------------------------------------------------------
 
+def test_a_token_request_dropped_or_502_after_sending_is_retried(clock):
+    # Asking again for a token writes nothing: unlike other POSTs it is retried after a drop or a 502.
+    import urllib3.exceptions  # pylint: disable=import-outside-toplevel
+    dropped = requests.exceptions.ConnectionError(urllib3.exceptions.ProtocolError(
+        'Connection aborted.', ConnectionResetError(104, 'Connection reset by peer')))
+    server = FakeServer(clock=clock)
+    server.script('POST', TOKEN, dropped, Reply(502),
+                  Reply(200, json={'token_type': 'bearer', 'access_token': 'token-x', 'expires_in': 3600}))
+    server.script('GET', CUSTOMERS + '/1', Reply(200, json={'customerId': 1}))
+    client = make_client(server, clock)
+    assert client.get(CUSTOMERS + '/1') == {'customerId': 1}
+    assert [r.method for r in server.requests] == ['POST', 'POST', 'POST', 'GET']
+
+
 def test_org_header_goes_on_data_requests_only(server, clock):
     server.script('PUT', '/admin/v2/psa/integration', Reply(200, json={'psa': 'connectwise'}))
     client = make_client(server, clock, org_id=8123456)

@@ -1,0 +1,104 @@
+"""Convergence under injected faults, and retries that stay bounded.
+
+Sizes: RELIABILITY_FULL=1 runs the full set (100 tenants), else the small one (10) that `make test` runs.
+"""
+
+import re
+import time
+
+import pytest
+
+from rel_support import (PLAYBOOKS, assert_no_duplicates, integration_holds_working_key, record_figure, size,
+                         vendor_writes)
+from role.harness import Tenants, results
+from support.ansible_runner import run_playbook
+from support.emulator import EmulatorProcess
+
+FAULTS = {"rate": {"5xx": 0.10, "429": 0.05, "drop": 0.02}, "retry_after": 1, "latency_ms": [50, 200], "seed": 7}
+MAX_FAULTED_RUNS = 3
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with EmulatorProcess(profile="extended") as emu:
+        yield emu
+
+
+def test_tenants_converge_under_faults(emulator, tmp_path):
+    count = size(10, 100)
+    tenants = Tenants(emulator, tmp_path)
+    for number in range(count):
+        tenants.add("t%03d" % number, "flt%03d" % number, 770000 + number)
+    emulator.control.set_faults(FAULTS)
+    emulator.control.reset_stats()
+    runs, failures_per_run, started = [], [], time.monotonic()
+    try:
+        for _attempt in range(MAX_FAULTED_RUNS):
+            run = tenants.run("-f", "20")
+            outcome = results(run)
+            failed = sorted(h for h, r in outcome.items() if r["status"] == "failed")
+            runs.append(run)
+            failures_per_run.append({h: outcome[h]["message"][:300] for h in failed})
+            if run.returncode == 0:
+                break
+    finally:
+        faulted = emulator.control.stats()
+        emulator.control.clear_faults()
+    elapsed = time.monotonic() - started
+    record_figure("faults", tenants=count, runs=len(runs), failed_tenants_per_run=[len(f) for f in failures_per_run],
+                  failure_messages=sorted({m for f in failures_per_run for m in f.values()})[:10],
+                  requests=faulted["total"], by_status=faulted["by_status"], seconds=round(elapsed, 1))
+    assert runs[-1].returncode == 0, "not converged after %d runs: %s" % (len(runs), failures_per_run)
+    # Every failure of an earlier run is a request the client may not repeat safely.
+    for failures in failures_per_run[:-1]:
+        for host, message in failures.items():
+            assert "POST" in message or "not retried" in message.lower(), (host, message)
+
+    state = emulator.control.state()
+    assert_no_duplicates(state)
+    for host in tenants.hosts:
+        integration_holds_working_key(tenants, host)
+
+    emulator.control.reset_stats()
+    quiet = tenants.run("-f", "20")
+    assert quiet.returncode == 0, quiet.stdout[-3000:]
+    stats = emulator.control.stats()
+    # The only non-GET requests are Umbrella token requests, which write nothing.
+    assert sum(n for m, n in stats["by_method"].items() if m != "GET") == vendor_token_posts(stats)
+    assert vendor_writes(stats) == {}
+    assert {r["status"] for r in results(quiet).values()} == {"unchanged"}
+    record_figure("faults-quiet-rerun", tenants=count, requests=stats["total"], by_method=stats["by_method"])
+
+
+def vendor_token_posts(stats):
+    return sum(n for route, n in stats["by_route"].items() if "/auth/v2/token" in route)
+
+
+def test_retries_stay_bounded_against_503_forever(emulator, tmp_path):
+    company = "bounded"
+    seeded = emulator.control.create_tenant(name="bounded", connectwise={"company_id": company, "client_id": "c1"})
+    cw = {"site": emulator.url.split("://", 1)[1], "company_id": company, "client_id": "c1",
+          "public_key": seeded["connectwise"]["public_key"], "private_key": seeded["connectwise"]["private_key"],
+          "ca_path": emulator.ca_file}
+    emulator.control.set_faults({"forever": {"status": 503}, "retry_after": 1})
+    emulator.control.reset_stats()
+    try:
+        started = time.monotonic()
+        run = run_playbook(PLAYBOOKS / "bounded.yml", extra_vars={"cw": cw, "retry_max_time": 5},
+                           env={"REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""})
+        elapsed = time.monotonic() - started
+        result = run.result("Role lookup against a server that answers 503 forever")
+        task_seconds = float(run.result("Elapsed")["ansible_facts"]["elapsed_seconds"])
+    finally:
+        stats = emulator.control.stats()
+        emulator.control.clear_faults()
+    record_figure("bounded-retries", retry_max_time=5, playbook_seconds=round(elapsed, 1), task_seconds=task_seconds,
+                  attempts=stats["total"], message=result.get("msg"))
+    assert result["failed"] is True
+    message = result["msg"]
+    # It names the request (the first one a client sends is the codebase lookup) and the last status.
+    assert re.search(r"ConnectWise GET /\S+ failed", message) and "last answer: 503" in message, message
+    assert "\n" not in message.strip()
+    # The task itself (measured in the play) stops within retry_max_time plus one request and slack.
+    assert task_seconds is not None and task_seconds <= 5 + 5, (task_seconds, message)
+    assert 2 <= stats["total"] <= 20, stats
