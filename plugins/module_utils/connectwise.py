@@ -407,10 +407,10 @@ class ConnectWiseClient:
     def _clean_path(path):
         return '/' + path.lstrip('/')
 
-    def _call(self, method, path, params=None, body=None, url=None, headers=None):
+    def _call(self, method, path, params=None, body=None, url=None, headers=None, idempotent=None):
         """Send one API request; return the response of a 2xx answer, raise the typed error otherwise."""
         path = self._clean_path(path)
-        kwargs = {'headers': self._headers(headers), 'auth': self._auth}
+        kwargs = {'headers': self._headers(headers), 'auth': self._auth, 'idempotent': idempotent}
         if params:
             kwargs['params'] = params
         if body is not None:
@@ -431,8 +431,8 @@ class ConnectWiseClient:
                                    % content_type, method=method, path=self._clean_path(path))
         return body
 
-    def _request(self, method, path, params=None, body=None):
-        return self._decode(self._call(method, path, params=params, body=body), method, path)
+    def _request(self, method, path, params=None, body=None, idempotent=None):
+        return self._decode(self._call(method, path, params=params, body=body, idempotent=idempotent), method, path)
 
     # -- public API ---------------------------------------------------------------------------------
 
@@ -509,7 +509,10 @@ class ConnectWiseClient:
     def patch(self, path, operations):
         if not isinstance(operations, list):
             raise TypeError('patch() takes a JSON Patch list of {"op", "path", "value"} operations')
-        return self._request('PATCH', path, body=operations)
+        # Replacing fields with absolute values gives the same record however often it is applied,
+        # so such a PATCH may be repeated after a dropped connection; add/remove may not.
+        idempotent = all(isinstance(op, dict) and op.get('op') == 'replace' for op in operations) or None
+        return self._request('PATCH', path, body=operations, idempotent=idempotent)
 
     def delete(self, path):
         self._request('DELETE', path)

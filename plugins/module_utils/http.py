@@ -17,7 +17,8 @@ One retry loop serves both vendors, so both honour rate limits and outages the s
 A request that may already have been applied is never sent twice: non-idempotent methods (``POST``,
 ``PATCH``) are retried only when the server certainly did not act on them, that is on ``429``, on
 ``503`` and when the connection could not even be opened. After a ``502``/``504``, a read timeout or
-a connection dropped mid-answer, they fail with a message that says so.
+a connection dropped mid-answer, they fail with a message that says so. A caller that knows a request
+is safe to repeat says so with ``idempotent=True`` (a token request; a PATCH that only replaces fields).
 """
 
 from __future__ import absolute_import, division, print_function

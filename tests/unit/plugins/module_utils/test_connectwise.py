@@ -375,3 +375,18 @@ def test_missing_credentials_are_named(missing):
         ConnectWiseClient(HOST, **values)
     assert missing in str(info.value)
     assert PRIVATE_KEY not in str(info.value)
+
+
+def test_a_replace_only_patch_is_repeated_after_a_502(client, server):
+    ops = [{'op': 'replace', 'path': 'inactiveFlag', 'value': True}]
+    server.script('PATCH', MEMBERS + '/9', Reply(502, body='bad gateway'), Reply(200, json={'id': 9, 'inactiveFlag': True}))
+    assert client.patch('/system/apiMembers/9', ops)['inactiveFlag'] is True
+    assert [r.method for r in server.requests] == ['PATCH', 'PATCH']
+
+
+def test_a_patch_that_adds_is_not_repeated_after_a_502(client, server):
+    ops = [{'op': 'add', 'path': 'notes', 'value': 'x'}]
+    server.script('PATCH', MEMBERS + '/9', Reply(502, body='bad gateway'), Reply(200, json={'id': 9}))
+    with pytest.raises(TransportError):
+        client.patch('/system/apiMembers/9', ops)
+    assert [r.method for r in server.requests] == ['PATCH']
