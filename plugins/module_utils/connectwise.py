@@ -39,7 +39,7 @@ _MAX_MESSAGE = 500
 __all__ = [
     'DEFAULT_API_VERSION', 'ConnectWiseClient', 'ConnectWiseError', 'ConnectWiseNotFound',
     'ConnectWiseUnsupported', 'ConnectWiseAuthError', 'ConditionValueError', 'conditions',
-    'TransportError', 'cached_list', 'clear_codebase_cache', 'parse_link_header', 'remember_list',
+    'TransportError', 'cached_list', 'clear_codebase_cache', 'has_shared_store', 'parse_link_header', 'remember_list',
     'set_shared_store',
 ]
 
@@ -56,6 +56,11 @@ def set_shared_store(store):
     """Install the run-wide store (``get_value``/``put_value``), or None to keep nothing across tasks."""
     global _SHARED_STORE  # pylint: disable=global-statement
     _SHARED_STORE = store
+
+
+def has_shared_store():
+    """Whether facts read now are kept for the rest of the run."""
+    return _SHARED_STORE is not None
 
 
 def clear_codebase_cache():

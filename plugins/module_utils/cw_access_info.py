@@ -21,6 +21,7 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise impor
     ConnectWiseClient,
     cached_list,
     conditions,
+    has_shared_store,
     remember_list,
 )
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import EngineError
@@ -86,8 +87,10 @@ def _setup_screens(client, items, full):
     """The setup screens needed to name the customize items (all of them to resolve ``allow``)."""
     if not full and not items:
         return None
-    # The catalogue does not change during a run: read in full once (here or by cw_security_role).
-    catalogue = cached_list(client, SETUP_SCREENS_KIND, SETUP_SCREENS_PATH, peek=not full, fields=SCREEN_FIELDS)
+    # The catalogue does not change during a run: when the run keeps it, read it in full once (here or
+    # by cw_security_role) and share it; otherwise read only the screens needed.
+    catalogue = cached_list(client, SETUP_SCREENS_KIND, SETUP_SCREENS_PATH, peek=not (full or has_shared_store()),
+                            fields=SCREEN_FIELDS)
     if catalogue is not None:
         return perms.SetupScreens(catalogue)
     ids = [str(item.get("itemIdentifier")) for item in items]
