@@ -21,15 +21,17 @@ description:
     executed.
 author:
   - msp.umbrella_psa contributors (@msp-automation)
+extends_documentation_fragment:
+  - msp.umbrella_psa.attributes
 attributes:
   check_mode:
-    support: full
-    details: In check mode nothing is written and the task reports a change.
+    details:
+      - In check mode nothing is written and the task reports a change.
   diff_mode:
     support: none
   platform:
-    platforms: all
-    details: Writes on the controller.
+    details:
+      - Writes on the controller.
 notes:
   - Every run that calls it writes a new file and reports a change (the vault encryption is salted); call it
     only when a new key was created.
