@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import hashlib
 import json
 import math
 import re
@@ -38,16 +39,73 @@ _MAX_MESSAGE = 500
 __all__ = [
     'DEFAULT_API_VERSION', 'ConnectWiseClient', 'ConnectWiseError', 'ConnectWiseNotFound',
     'ConnectWiseUnsupported', 'ConnectWiseAuthError', 'ConditionValueError', 'conditions',
-    'TransportError', 'clear_codebase_cache', 'parse_link_header',
+    'TransportError', 'cached_list', 'clear_codebase_cache', 'has_shared_store', 'parse_link_header', 'remember_list',
+    'set_shared_store',
 ]
 
-# The codebase of a (site, company) does not change during a run; one discovery per process is enough.
+# Facts that do not change during a run (a company's codebase, its setup screens catalogue, the
+# functions a key sees) are read once per run. Every task is a new worker process, so they are kept in
+# the run-wide store when the action entry point installed one (plugins/plugin_utils/token_cache.py);
+# the codebase is also kept in this process (modules run remotely have nothing else). Store keys are
+# digests; the key of a fact that belongs to one key pair includes its private key.
 _CODEBASE_CACHE = {}
+_SHARED_STORE = None
+
+
+def set_shared_store(store):
+    """Install the run-wide store (``get_value``/``put_value``), or None to keep nothing across tasks."""
+    global _SHARED_STORE  # pylint: disable=global-statement
+    _SHARED_STORE = store
+
+
+def has_shared_store():
+    """Whether facts read now are kept for the rest of the run."""
+    return _SHARED_STORE is not None
 
 
 def clear_codebase_cache():
     """Forget discovered codebases (tests; a site upgraded while a long process runs)."""
     _CODEBASE_CACHE.clear()
+
+
+def cache_key(kind, *parts):
+    """A store key: ``kind`` and a SHA-256 digest of the parts (which may hold a secret)."""
+    digest = hashlib.sha256(u'\0'.join(u'%s' % (part,) for part in parts).encode('utf-8')).hexdigest()
+    return 'cw-%s-%s' % (kind, digest)
+
+
+def _store_key(client, kind, per_credential):
+    if _SHARED_STORE is None:
+        return None
+    key_of = getattr(client, 'credential_key' if per_credential else 'site_key', None)
+    return key_of(kind) if key_of is not None else None
+
+
+def cached_list(client, kind, path, per_credential=False, peek=False, **kwargs):
+    """``client.list(path, **kwargs)``, read once per run and shared by the run's tasks.
+
+    ``kind`` names the fact in the store; ``per_credential`` files it under the client's key pair
+    (what that key sees) rather than the company (what every key sees). With ``peek`` nothing is
+    read: the cached value, or None.
+    """
+    key = _store_key(client, kind, per_credential)
+    if key is not None:
+        value = _SHARED_STORE.get_value(key)
+        if value is not None:
+            return value
+    if peek:
+        return None
+    value = client.list(path, **kwargs)
+    if key is not None:
+        _SHARED_STORE.put_value(key, value)
+    return value
+
+
+def remember_list(client, kind, value, per_credential=False):
+    """File a value read otherwise (``cached_list`` would return it from now on)."""
+    key = _store_key(client, kind, per_credential)
+    if key is not None:
+        _SHARED_STORE.put_value(key, value)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -366,10 +424,21 @@ class ConnectWiseClient:
     def base_url(self):
         return '%s/%sapis/3.0' % (self.origin, self.codebase)
 
+    def site_key(self, kind):
+        """The cache key of a fact shared by every key of this company (codebase, catalogues)."""
+        return cache_key(kind, self.origin, str(self.company_id).lower())
+
+    def credential_key(self, kind):
+        """The cache key of a fact of this very key pair: only a caller with the private key finds it."""
+        return cache_key(kind, self.origin, str(self.company_id).lower(), self.public_key,
+                         self._auth.password)
+
     def _discover_codebase(self):
-        key = (self.origin, str(self.company_id).lower())
-        if key in _CODEBASE_CACHE:
-            return _CODEBASE_CACHE[key]
+        key = self.site_key('codebase')
+        cached = _CODEBASE_CACHE.get(key) or (_SHARED_STORE.get_value(key) if _SHARED_STORE is not None else None)
+        if cached:
+            _CODEBASE_CACHE[key] = cached
+            return cached
         path = '/login/companyinfo/%s' % quote(str(self.company_id), safe='')
         response = self._send('GET', self.origin + path, 'ConnectWise GET %s' % path,
                               headers={'Accept': 'application/json'})
@@ -382,6 +451,8 @@ class ConnectWiseClient:
                 method='GET', path=path)
         codebase = _normalise_codebase(body['Codebase'])
         _CODEBASE_CACHE[key] = codebase
+        if _SHARED_STORE is not None:
+            _SHARED_STORE.put_value(key, codebase)
         return codebase
 
     # -- transport ----------------------------------------------------------------------------------

@@ -19,7 +19,10 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args impor
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
     ConnectWiseAuthError,
     ConnectWiseClient,
+    cached_list,
     conditions,
+    has_shared_store,
+    remember_list,
 )
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import EngineError
 
@@ -27,6 +30,9 @@ MY_SECURITY_PATH = "/system/mySecurity"
 MY_CUSTOMIZE_PATH = "/system/mySecurity/customizeItems/"
 SETUP_SCREENS_PATH = "/system/setupScreens"
 SCREEN_FIELDS = "id,category,name"
+# Names of the facts kept for the run (connectwise.cached_list); cw_security_role uses the same.
+SETUP_SCREENS_KIND = "setup-screens"
+MY_SECURITY_KIND = "my-security"
 # Up to this many customize items, only their screens are read (`id in (...)`), not the whole table.
 FILTER_SCREENS_UP_TO = 50
 
@@ -49,6 +55,9 @@ def run(params, check_mode=False, client=None):
     except ConnectWiseAuthError as exc:
         # ``status`` lets a caller tell a key that does not authenticate (401) from one denied (403).
         raise EngineError(str(exc), status=exc.status)
+    # Read live (this is a check), but kept for the run: cw_security_role validates the names of a
+    # role it is about to create against the functions this very key sees.
+    remember_list(client, MY_SECURITY_KIND, records, per_credential=True)
     resolved = perms.Catalogue(records).resolve_all(entries)
     allow_entry = next((entry for entry in resolved if entry["allow"] is not None), None)
 
@@ -78,12 +87,18 @@ def _setup_screens(client, items, full):
     """The setup screens needed to name the customize items (all of them to resolve ``allow``)."""
     if not full and not items:
         return None
+    # The catalogue does not change during a run: when the run keeps it, read it in full once (here or
+    # by cw_security_role) and share it; otherwise read only the screens needed.
+    catalogue = cached_list(client, SETUP_SCREENS_KIND, SETUP_SCREENS_PATH, peek=not (full or has_shared_store()),
+                            fields=SCREEN_FIELDS)
+    if catalogue is not None:
+        return perms.SetupScreens(catalogue)
     ids = [str(item.get("itemIdentifier")) for item in items]
     if not full and len(ids) <= FILTER_SCREENS_UP_TO and all(value.isdigit() for value in ids):
         wanted = sorted(set(int(value) for value in ids))
         return perms.SetupScreens(client.list(SETUP_SCREENS_PATH, conditions=conditions.in_("id", wanted),
                                               fields=SCREEN_FIELDS))
-    return perms.SetupScreens(client.list(SETUP_SCREENS_PATH, fields=SCREEN_FIELDS))
+    return perms.SetupScreens(cached_list(client, SETUP_SCREENS_KIND, SETUP_SCREENS_PATH, fields=SCREEN_FIELDS))
 
 
 def _member(records):

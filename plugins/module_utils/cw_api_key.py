@@ -28,6 +28,7 @@ DESCRIPTION_MAX = 100
 ARGUMENT_SPEC = dict(
     CONNECTWISE_ARGSPEC,
     member=dict(type="str", required=True),
+    member_id=dict(type="int"),
     description=dict(type="str", required=True),
     state=dict(type="str", choices=["present", "absent"], default="present"),
     rotate=dict(type="str", choices=["never", "always"], default="never"),
@@ -123,7 +124,11 @@ def run(params, check_mode=False, client=None):
         client = ConnectWiseClient.from_params(params)
 
     description = params["description"]
-    member = _find_member(client, params["member"], check_mode)
+    if params.get("member_id") is not None:
+        # The caller knows the member already (cw_api_member's result): no lookup.
+        member = {"id": params["member_id"], "identifier": params["member"]}
+    else:
+        member = _find_member(client, params["member"], check_mode)
     if member is None:
         return _predict_for_missing_member(params)
 

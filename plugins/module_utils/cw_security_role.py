@@ -24,6 +24,7 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise impor
     ConnectWiseClient,
     ConnectWiseError,
     ConnectWiseUnsupported,
+    cached_list,
 )
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import (
     CHECK_MODE_PLACEHOLDER,
@@ -35,6 +36,9 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import (
 ROLES_PATH = "/system/securityRoles"
 MY_SECURITY_PATH = "/system/mySecurity"
 SETUP_SCREENS_PATH = "/system/setupScreens"
+# Names of the facts kept for the run (connectwise.cached_list), shared with cw_access_info.
+SETUP_SCREENS_KIND = "setup-screens"
+MY_SECURITY_KIND = "my-security"
 NAME_MAX_LENGTH = 30
 # The vendor answers these when a role cannot be deleted because members still hold it.
 ROLE_IN_USE_STATUSES = (400, 409)
@@ -282,14 +286,16 @@ class _Present(object):
             return self.client.list(settings_path(self.role["id"]))
         if not self.entries:
             return []
-        # The role does not exist yet: check the names against the functions the calling key sees.
-        return self.client.list(MY_SECURITY_PATH)
+        # The role does not exist yet: check the names against the functions the calling key sees
+        # (read once per run: a preflight with cw_access_info on the same key has read them already).
+        return cached_list(self.client, MY_SECURITY_KIND, MY_SECURITY_PATH, per_credential=True)
 
     def _resolve_allow(self, resolved):
         entry = _desired_allow(resolved)
         if entry is None:
             return None, None
-        screens = perms.SetupScreens(self.client.list(SETUP_SCREENS_PATH, fields="id,category,name"))
+        screens = perms.SetupScreens(cached_list(self.client, SETUP_SCREENS_KIND, SETUP_SCREENS_PATH,
+                                                 fields="id,category,name"))
         return screens, screens.resolve(entry["allow"], entry["where"] + ".allow")
 
     @staticmethod

@@ -31,7 +31,7 @@ extends_documentation_fragment:
   - msp.umbrella_psa.attributes
   - msp.umbrella_psa.attributes.actiongroup_connectwise
 notes:
-  - Every request is paid per tenant per run. An existing key costs two requests (the member, its keys).
+  - Every request is paid per tenant per run. An existing key costs two requests (the member, its keys), one with O(member_id).
   - With O(rotate=always) every run creates a new key, so the task always reports a change.
   - The private key never appears in the diff or in any message, also when the task fails. If revoking the
     previous keys fails after a new key was created, the failed result still carries the new key pair so that
@@ -47,6 +47,12 @@ options:
       - The identifier (Member ID) of the API member that owns the key. The member must exist.
     type: str
     required: true
+  member_id:
+    description:
+      - The ConnectWise id of that member, when the caller knows it already (for example C(member.id) of
+        M(msp.umbrella_psa.cw_api_member)'s result). Saves the lookup of the member by O(member); the id is
+        used as given, so it must be the id of the member named by O(member).
+    type: int
   description:
     description:
       - The key's description, 1 to 100 characters; compared exactly (case-sensitively).

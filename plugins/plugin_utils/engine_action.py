@@ -17,7 +17,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.msp.umbrella_psa.plugins.module_utils import umbrella
+from ansible_collections.msp.umbrella_psa.plugins.module_utils import connectwise, umbrella
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import run_engine
 from ansible_collections.msp.umbrella_psa.plugins.plugin_utils.token_cache import SharedTokenStore
 
@@ -44,9 +44,11 @@ class EngineAction(ActionBase):
         validation, params = self.validate_argument_spec(
             argument_spec=self.ENGINE.ARGUMENT_SPEC, **getattr(self.ENGINE, "ARGUMENT_OPTIONS", {}))
         no_log_values = validation._no_log_values
-        # Tokens outlive this worker process: the next task (another fork) reuses them. The store
-        # connects on first use only, so ConnectWise tasks never start the keeper.
-        umbrella.set_shared_token_store(SharedTokenStore())
+        # Tokens and read-only server facts (codebase, catalogues) outlive this worker process: the
+        # next task (another fork) reuses them. The store connects on first use only.
+        store = SharedTokenStore()
+        umbrella.set_shared_token_store(store)
+        connectwise.set_shared_store(store)
         try:
             failed, outcome = run_engine(self.ENGINE, params, check_mode=bool(self._task.check_mode),
                                          diff=bool(self._task.diff))

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 msp.umbrella_psa contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Share Umbrella access tokens between the tasks of one ansible-playbook run, in memory only.
+"""Share Umbrella access tokens, and read-only server facts, between the tasks of one run, in memory only.
 
 Umbrella grants 20 token requests a minute per API key. Every task runs in a worker process that
 Ansible forks afresh, so a per-process cache dies with each task: one parent-console key serving a
@@ -13,6 +13,12 @@ answers on a Unix socket in a private directory (mode 0700, owned by the user). 
 soon as the ansible-playbook process it serves is gone, or after a quiet spell, and removes its
 socket; nothing is written to disk but the socket itself. Tokens are filed under a digest of base URL,
 API key *and* secret, so only a caller that knows the secret can ask for a token.
+
+The same keeper holds small *values* (``get_value``/``put_value``): facts read from a server that do
+not change during a run (a ConnectWise company's codebase, its setup screens catalogue, the functions
+a key sees), so that each is read once per run instead of once per task. Values are never secrets;
+the caller chooses the key, and files a value that belongs to one credential under a digest that
+includes its secret (see ``plugins/module_utils/connectwise.py``).
 
 Run as a script (``python token_cache.py serve SOCKET WATCH_PID``) it is the keeper itself.
 """
@@ -36,7 +42,10 @@ IDLE_SECONDS = 900
 # How often the keeper checks that the ansible-playbook process is still alive.
 WATCH_INTERVAL = 1.0
 START_TIMEOUT = 5.0
-MAX_MESSAGE = 64 * 1024
+# A value (a catalogue of a few hundred rows) may be larger than a token.
+MAX_MESSAGE = 4 * 1024 * 1024
+# How long a value is kept when the caller gives no lifetime.
+VALUE_SECONDS = 3600
 
 
 def private_dir():
@@ -61,6 +70,7 @@ class SharedTokenStore:
     """Client side: ``get(key)`` and ``put(key, token, expires_at)``; every failure means "no cache".
 
     ``expires_at`` is wall-clock time (``time.time()``), since the value crosses processes.
+    ``get_value(key)`` and ``put_value(key, value, lifetime)`` hold any JSON value the same way.
     """
 
     def __init__(self, run_pid=None):
@@ -93,6 +103,14 @@ class SharedTokenStore:
 
     def drop(self, key):
         self._call({"op": "drop", "key": key})
+
+    def get_value(self, key):
+        """The value filed under ``key``, or None (unknown, expired, or no keeper)."""
+        answer = self._call({"op": "vget", "key": key}) or {}
+        return answer.get("value")
+
+    def put_value(self, key, value, lifetime=VALUE_SECONDS):
+        self._call({"op": "vput", "key": key, "value": value, "expires_at": time.time() + lifetime})
 
     def _ensure_keeper(self):
         path = socket_path(self.run_pid)
@@ -138,15 +156,18 @@ def _request(path, message):
 
 
 def _read_line(conn):
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = conn.recv(4096)
+    chunks, size = [], 0
+    while True:
+        chunk = conn.recv(65536)
         if not chunk:
             break
-        data += chunk
-        if len(data) > MAX_MESSAGE:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_MESSAGE:
             raise ValueError("message too long")
-    return data.decode("utf-8").strip()
+        if chunk.endswith(b"\n"):
+            break
+    return b"".join(chunks).decode("utf-8").strip()
 
 
 def _alive(path):
@@ -165,12 +186,13 @@ def _pid_alive(pid):
 
 
 class Keeper:
-    """The keeper process: a dict of tokens behind a Unix socket."""
+    """The keeper process: a dict of tokens and one of values behind a Unix socket."""
 
     def __init__(self, path, watch_pid):
         self.path = path
         self.watch_pid = watch_pid
         self.tokens = {}
+        self.values = {}
         self.lock = threading.Lock()
         self.last_request = time.time()
 
@@ -192,6 +214,12 @@ class Keeper:
                 return {"ok": True}
             if op == "drop":
                 self.tokens.pop(key, None)
+                return {"ok": True}
+            if op == "vget":
+                value, expires_at = self.values.get(key, (None, 0))
+                return {"value": value} if expires_at > now else {}
+            if op == "vput":
+                self.values[key] = (message.get("value"), float(message.get("expires_at") or 0))
                 return {"ok": True}
         return {"error": "op"}
 

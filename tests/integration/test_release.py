@@ -13,7 +13,7 @@ from support.ansible_runner import REPO_ROOT, ansible_env, stage_collection
 
 BIN = Path(sys.executable).parent
 MODULES = ["cw_security_role", "cw_api_member", "cw_api_key", "cw_access_info", "umbrella_psa_integration",
-           "umbrella_psa_company_mapping"]
+           "umbrella_psa_company_mapping", "key_store"]
 
 
 def run(cmd, cwd, env=None):

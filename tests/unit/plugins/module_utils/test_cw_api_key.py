@@ -191,3 +191,11 @@ def test_bad_description_fails_before_any_request(overrides, message):
     with pytest.raises(EngineError, match=message):
         cw_api_key.run(params(**overrides), client=client)
     assert client.calls == []
+
+
+def test_member_id_saves_the_member_lookup():
+    client = FakeConnectWise(keys=[key(5, "2026-01-01T00:00:00Z")])
+    result = cw_api_key.run(params(member_id=42), client=client)
+    assert result["key"]["id"] == 5 and not result["changed"]
+    assert result["member"] == {"id": 42, "identifier": "umbrella"}
+    assert client.calls == [("GET", KEYS_PATH, conditions.eq("description", "Cisco Umbrella"))]

@@ -79,3 +79,16 @@ def test_an_unusable_cache_degrades_to_no_cache(monkeypatch):
     assert store.get("k") is None
     store.put("k", "t", time.time() + 60)  # must not raise
     assert store.get("k") is None
+
+
+def test_values_are_shared_between_independent_clients(run_process):
+    first = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    second = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    assert first.get_value("v") is None
+    catalogue = [{"id": i, "category": "Company", "name": "Screen %d" % i} for i in range(2000)]
+    first.put_value("v", catalogue)
+    assert second.get_value("v") == catalogue
+    # Values and tokens live apart: a value is never handed out as a token.
+    assert second.get("v") is None
+    first.put_value("short", "x", lifetime=-1)
+    assert second.get_value("short") is None

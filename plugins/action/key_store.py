@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 msp.umbrella_psa contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""msp.umbrella_psa.key_store: write a tenant's key store file on the controller, in-process.
+
+Replaces a ``file`` + ``copy`` pair (two module executions and the AnsiballZ lock) with one atomic
+write: a temporary file in the same directory, mode 0600, renamed over the store.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import stat
+import tempfile
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.parsing.vault import VaultLib, VaultSecret
+from ansible.plugins.action import ActionBase
+
+VAULT_ID = "psa_key_store"
+
+ARGUMENT_SPEC = dict(
+    path=dict(type="path", required=True),
+    tenant=dict(type="str", required=True),
+    member=dict(type="str", required=True),
+    description=dict(type="str", required=True),
+    key_id=dict(type="raw"),
+    created_at=dict(type="str"),
+    public_key=dict(type="str", required=True),
+    private_key=dict(type="str", required=True, no_log=True),
+    vault_password=dict(type="str", required=True, no_log=True),
+)
+
+HEADER = (
+    "# msp.umbrella_psa key store: the ConnectWise API key that Cisco Umbrella uses for tenant\n"
+    "# {tenant}. Written by the psa_integration role before the key is handed to\n"
+    "# Umbrella. The private key is vault-encrypted with the run's vault secret (psa_key_store_vault_password):\n"
+    "# decrypt the private_key_vault block with `ansible-vault decrypt` or the ansible.builtin.unvault filter.\n"
+)
+
+
+def render(params):
+    """The store's text: the same YAML document the role's template wrote, private half vaulted."""
+    vaulted = to_text(VaultLib().encrypt(to_bytes(params["private_key"]),
+                                         VaultSecret(to_bytes(params["vault_password"])), VAULT_ID))
+    as_json = json.dumps
+    lines = [
+        HEADER.format(tenant=as_json(params["tenant"])).rstrip("\n"),
+        "tenant: %s" % as_json(params["tenant"]),
+        "member: %s" % as_json(params["member"]),
+        "description: %s" % as_json(params["description"]),
+        "key_id: %s" % as_json(params.get("key_id")),
+        "created_at: %s" % as_json(params.get("created_at")),
+        "public_key: %s" % as_json(params["public_key"]),
+        "private_key_vault: |",
+    ]
+    lines.extend("  " + line for line in vaulted.splitlines())
+    return "\n".join(lines) + "\n"
+
+
+def ensure_directory(path):
+    """The store's directory, mode 0700 (created, or narrowed when it exists)."""
+    changed = False
+    if not os.path.isdir(path):
+        os.makedirs(path, 0o700)
+        changed = True
+    if stat.S_IMODE(os.stat(path).st_mode) != 0o700:
+        os.chmod(path, 0o700)
+        changed = True
+    return changed
+
+
+def write_atomically(path, text):
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:  # mkstemp opens it 0600 already
+            handle.write(to_bytes(text))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except Exception:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        _validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        if not params["vault_password"]:
+            raise AnsibleActionFail("vault_password is empty: the private key cannot be encrypted")
+        path = params["path"]
+        result.update(changed=True, path=path, public_key=params["public_key"])
+        if self._task.check_mode:
+            return result
+        try:
+            ensure_directory(os.path.dirname(path) or ".")
+            write_atomically(path, render(params))
+        except (OSError, IOError) as exc:
+            # Neither the key nor the password is part of an OSError's text.
+            raise AnsibleActionFail("could not write the key store %s: %s" % (path, exc))
+        return result

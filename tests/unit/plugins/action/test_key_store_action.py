@@ -1,0 +1,42 @@
+"""The key_store action plugin's file: the document the role reads back, vault-encrypted, 0600, atomic."""
+
+import os
+import stat
+
+import yaml
+
+from ansible.parsing.vault import VaultLib, VaultSecret
+
+from ansible_collections.msp.umbrella_psa.plugins.action import key_store
+
+PARAMS = dict(tenant="acme", member="umbrella", description="Cisco Umbrella", key_id=101,
+              created_at="2026-03-01T00:00:00Z", public_key="PUB101", private_key="PRIVATE-SECRET",
+              vault_password="s3cret")
+
+
+def test_document_round_trips_and_hides_the_private_key(tmp_path):
+    directory = tmp_path / "keys"
+    path = directory / "acme.yml"
+    assert key_store.ensure_directory(str(directory))
+    key_store.write_atomically(str(path), key_store.render(PARAMS))
+    text = path.read_text()
+    assert "PRIVATE-SECRET" not in text and "s3cret" not in text
+    document = yaml.safe_load(text)
+    assert {k: document[k] for k in ("tenant", "member", "description", "key_id", "created_at", "public_key")} == {
+        "tenant": "acme", "member": "umbrella", "description": "Cisco Umbrella", "key_id": 101,
+        "created_at": "2026-03-01T00:00:00Z", "public_key": "PUB101"}
+    assert document["private_key_vault"].startswith("$ANSIBLE_VAULT;1.2;AES256;psa_key_store")
+    vault = VaultLib([("default", VaultSecret(b"s3cret"))])
+    assert vault.decrypt(document["private_key_vault"]) == b"PRIVATE-SECRET"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    assert os.listdir(directory) == ["acme.yml"]  # no temporary file left behind
+
+
+def test_an_existing_directory_is_narrowed_to_0700(tmp_path):
+    directory = tmp_path / "keys"
+    directory.mkdir(mode=0o755)
+    os.chmod(directory, 0o755)
+    assert key_store.ensure_directory(str(directory))
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    assert not key_store.ensure_directory(str(directory))
