@@ -2,7 +2,14 @@
 
 import os
 import socket
+import sys
 from pathlib import Path
+
+# The scenarios reuse the role harness of tests/integration (role.harness). Not a conftest.py: a second
+# module named "conftest" would shadow the one the emulator tests import helpers from.
+_INTEGRATION = str(Path(__file__).resolve().parents[1] / "integration")
+if _INTEGRATION not in sys.path:
+    sys.path.insert(0, _INTEGRATION)
 
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
 FULL = os.environ.get("RELIABILITY_FULL", "") not in ("", "0", "false", "no")

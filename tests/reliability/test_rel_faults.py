@@ -14,8 +14,15 @@ from role.harness import Tenants, results
 from support.ansible_runner import run_playbook
 from support.emulator import EmulatorProcess
 
-FAULTS = {"rate": {"5xx": 0.10, "429": 0.05, "drop": 0.02}, "retry_after": 1, "latency_ms": [50, 200], "seed": 7}
-MAX_FAULTED_RUNS = 3
+# The fault mix. A POST dropped (or answered 502/504) after it was sent is not repeated by design
+# (it may have been applied), so a tenant hit that way fails and the next run finishes it: the full
+# run allows a few runs and records how many it took (docs/reliability.md).
+FULL_FAULTS = {"rate": {"5xx": 0.10, "429": 0.05, "drop": 0.02}, "retry_after": 1, "latency_ms": [50, 200], "seed": 7}
+# What `make test` runs: only faults the clients absorb by themselves (429 with Retry-After, 503 (the emulator's 5xx),
+# latency), so the run must converge in ONE run, deterministically.
+ABSORBED_FAULTS = {"rate": {"429": 0.05, "5xx": 0.10}, "retry_after": 1, "latency_ms": [20, 80], "seed": 7}
+FAULTS = size(ABSORBED_FAULTS, FULL_FAULTS)
+MAX_FAULTED_RUNS = size(1, 4)
 
 
 @pytest.fixture(scope="module")
