@@ -15,7 +15,7 @@ from support.ansible_runner import REPO_ROOT, ansible_env
 
 BIN = Path(sys.executable).parent
 MODULES = ["cw_security_role", "cw_api_member", "cw_api_key", "cw_access_info", "umbrella_psa_integration",
-           "umbrella_psa_company_mapping"]
+           "umbrella_psa_company_mapping", "key_store"]
 
 
 @pytest.fixture(scope="module")
