@@ -33,7 +33,6 @@ if 'ansible_collections' not in sys.modules:
     sys.path.insert(0, _collection_search_root())
 
 
-
 def pytest_configure(config):
     """Stage the collection once, in the controlling process, before any xdist worker starts."""
     if hasattr(config, 'workerinput'):

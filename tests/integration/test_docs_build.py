@@ -4,7 +4,6 @@ Generates the reStructuredText site (what a Sphinx build renders as HTML) from t
 lints every plugin's documentation the way the Ansible docs site does.
 """
 
-import os
 import subprocess
 import sys
 from pathlib import Path
