@@ -82,7 +82,8 @@ options:
       - Total seconds the task may spend retrying a request that ConnectWise rate-limits (429, honouring
         C(Retry-After)) or that fails with 502, 503, 504 or a connection error.
       - When this budget is spent the task fails with a message naming the request and the last answer.
-      - A C(POST) or C(PATCH) is never sent twice once the server may have received it.
+      - A write that the server may already have applied is not sent again (a C(POST), or a C(PATCH) that adds or removes);
+        a C(PATCH) that only replaces fields is, since applying it twice changes nothing.
     type: float
     default: 120
 '''

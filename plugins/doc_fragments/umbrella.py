@@ -60,7 +60,8 @@ options:
       - Total seconds the task may spend retrying a request that Umbrella rate-limits (429, retried after
         about a second with jitter, growing) or that fails with 502, 503, 504 or a connection error.
       - When this budget is spent the task fails with a message naming the request and the last answer.
-      - A C(POST) or C(PATCH) is never sent twice once the server may have received it.
+      - A write that the server may already have applied (a C(POST) or C(PATCH)) is not sent again; the token request is,
+        since it writes nothing.
     type: float
     default: 120
 notes:
