@@ -111,7 +111,7 @@ def run_once(label, collections, work, variables, control):
     result_file = os.path.join(work, "result-%s.json" % label)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, REQUESTS_CA_BUNDLE="", CURL_CA_BUNDLE="")
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     playbook = os.path.join(work, "mapping.yml")
     control.reset_stats()
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook,

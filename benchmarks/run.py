@@ -106,8 +106,7 @@ def stage_collection(work_dir):
 
 
 def ansible_env(work_dir, vault_password_file, ansible_bin, collections_path):
-    # requests lets these override a Session's CA bundle; the benchmark trusts the emulator's CA only.
-    env = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
+    env = dict(os.environ)
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": collections_path,
         "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",

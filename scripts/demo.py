@@ -118,9 +118,6 @@ def write_emulator_vars(ready):
 def run_playbook(title, vars_file, *extra):
     print("\n=== %s ===" % title, flush=True)
     env = dict(os.environ)
-    # requests lets these override a session's CA bundle; the emulator's CA is passed explicitly.
-    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        env.pop(name, None)
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": str(BUILD_DIR),
         "ANSIBLE_VAULT_PASSWORD_FILE": str(VAULT_PASSWORD_FILE),

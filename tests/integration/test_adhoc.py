@@ -17,9 +17,7 @@ def connection_env():
         cw = emu.control.create_tenant(connectwise={"company_id": "adhoc", "client_id": CLIENT_ID})["connectwise"]
         env = ansible_env({
             "CW_SITE": emu.url.split("://", 1)[1], "CW_COMPANY_ID": "adhoc", "CW_PUBLIC_KEY": cw["public_key"],
-            "CW_PRIVATE_KEY": cw["private_key"], "CW_CLIENT_ID": CLIENT_ID,
-            # requests lets these variables override a Session's CA bundle; empty, they leave ca_path in charge.
-            "REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}, json_output=False)
+            "CW_PRIVATE_KEY": cw["private_key"], "CW_CLIENT_ID": CLIENT_ID}, json_output=False)
         env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.default"
         yield {"env": env, "ca_file": emu.ca_file, "emulator": emu, "private_key": cw["private_key"]}
 

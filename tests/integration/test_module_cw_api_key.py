@@ -16,8 +16,6 @@ from support.emulator import EmulatorProcess, cw_headers, new_session
 PLAYBOOK = REPO_ROOT / "tests" / "integration" / "playbooks" / "cw_api_key" / "main.yml"
 CLIENT_ID = "7a1c0c55-7d55-4d4c-9a43-0d1f3e1a1a02"
 DESCRIPTION = "Cisco Umbrella"
-# requests lets these variables override a Session's CA bundle; empty, they leave ca_path in charge.
-ANSIBLE_ENV = {"REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}
 _numbers = itertools.count(1)
 
 
@@ -60,7 +58,7 @@ def play(tenant, *args, **options):
     result_file, key_store = tenant["tmp"] / ("result-%d.json" % number), tenant["tmp"] / ("key-%d.json" % number)
     emulator.control.reset_stats()
     extra = dict(tenant["connection"], result_file=str(result_file), key_store=str(key_store), **options)
-    run = run_playbook(PLAYBOOK, *args, "-vvv", extra_vars=extra, env=ANSIBLE_ENV, json_output=False)
+    run = run_playbook(PLAYBOOK, *args, "-vvv", extra_vars=extra, json_output=False)
     by_method = emulator.control.stats()["by_method"]
     assert result_file.exists(), run.stdout + run.stderr
     key_pair = json.loads(key_store.read_text()) if key_store.exists() else None

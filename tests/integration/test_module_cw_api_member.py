@@ -14,8 +14,6 @@ from support.emulator import EmulatorProcess, cw_headers, new_session
 
 PLAYBOOK = REPO_ROOT / "tests" / "integration" / "playbooks" / "cw_api_member" / "main.yml"
 CLIENT_ID = "7a1c0c55-7d55-4d4c-9a43-0d1f3e1a1a01"
-# requests lets these variables override a Session's CA bundle; empty, they leave ca_path in charge.
-ANSIBLE_ENV = {"REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}
 _numbers = itertools.count(1)
 
 
@@ -48,7 +46,7 @@ def play(tenant, *args, **options):
     result_file = tenant["tmp"] / ("result-%d.json" % next(_numbers))
     emulator.control.reset_stats()
     run = run_playbook(PLAYBOOK, *args, extra_vars=dict(tenant["connection"], result_file=str(result_file), **options),
-                       env=ANSIBLE_ENV, json_output=False)
+                       json_output=False)
     by_method = emulator.control.stats()["by_method"]
     assert result_file.exists(), run.stdout + run.stderr
     return json.loads(result_file.read_text()), by_method

@@ -15,8 +15,6 @@ from support.emulator import EmulatorProcess
 
 PLAYBOOK = REPO_ROOT / "tests" / "integration" / "playbooks" / "umbrella_psa_integration" / "main.yml"
 PRIVATE_KEY = "pRiv4teK3y-of-the-umbrella-member"
-# requests lets these variables override a Session's CA bundle; empty, they leave ca_path in charge.
-ANSIBLE_ENV = {"REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}
 TOKEN_ROUTE = "POST /auth/v2/token"
 _numbers = itertools.count(1)
 
@@ -60,7 +58,7 @@ def play(tenant, *args, **options):
     result_file = tenant["tmp"] / ("result-%d.json" % next(_numbers))
     emulator.control.reset_stats()
     extra = dict(tenant["connection"], result_file=str(result_file), **options)
-    run = run_playbook(PLAYBOOK, *args, "-vvv", extra_vars=extra, env=ANSIBLE_ENV, json_output=False)
+    run = run_playbook(PLAYBOOK, *args, "-vvv", extra_vars=extra, json_output=False)
     by_route = emulator.control.stats()["by_route"]
     assert result_file.exists(), run.stdout + run.stderr
     output = run.stdout + run.stderr

@@ -122,7 +122,7 @@ def _run(emu, tmp, cw, umb, cases, name):
     emu.control.reset_stats()
     run = run_playbook(PLAYBOOKS / "hostile.yml", extra_vars={"cw": cw, "umb": umb, "cases": cases,
                                                               "result_file": str(result_file)},
-                       env={"REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}, timeout=600)
+                       timeout=600)
     assert result_file.exists(), run.stdout[-3000:] + run.stderr[-3000:]
     return json.loads(result_file.read_text()), emu.control.stats(), run
 

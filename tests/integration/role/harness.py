@@ -103,9 +103,7 @@ class Tenants:
         }
 
     def env(self, json_output=True):
-        # requests lets these override a Session's CA bundle; empty, they leave ca_path in charge.
-        env = {"ANSIBLE_VAULT_PASSWORD_FILE": str(self.password_file), "ANSIBLE_COLLECTIONS_PATH": collections_path(),
-               "REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}
+        env = {"ANSIBLE_VAULT_PASSWORD_FILE": str(self.password_file), "ANSIBLE_COLLECTIONS_PATH": collections_path()}
         if json_output:
             env.update({"ANSIBLE_CALLBACK_PLUGINS": str(CALLBACK_PLUGINS), "ANSIBLE_STDOUT_CALLBACK": "json_results"})
         return env
