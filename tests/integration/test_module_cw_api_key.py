@@ -10,19 +10,14 @@ import json
 
 import pytest
 
-from support.ansible_runner import REPO_ROOT, run_playbook
-from support.emulator import EmulatorProcess, cw_headers, new_session
+from support.ansible_runner import REPO_ROOT
+from support.emulator import cw_headers, new_session
+from support.module_play import play_module, skip_unless_profile
 
 PLAYBOOK = REPO_ROOT / "tests" / "integration" / "playbooks" / "cw_api_key" / "main.yml"
 CLIENT_ID = "7a1c0c55-7d55-4d4c-9a43-0d1f3e1a1a02"
 DESCRIPTION = "Cisco Umbrella"
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="module", params=["extended", "public"])
-def emulator(request):
-    with EmulatorProcess(profile=request.param) as emu:
-        yield emu
 
 
 @pytest.fixture
@@ -43,26 +38,13 @@ def tenant(emulator, tmp_path):
             "tmp": tmp_path}
 
 
-class Run:
-    def __init__(self, result, by_method, key_pair, output):
-        self.result, self.by_method, self.key_pair, self.output = result, by_method, key_pair, output
-
-    @property
-    def writes(self):
-        return sum(count for method, count in self.by_method.items() if method != "GET")
-
-
 def play(tenant, *args, **options):
-    emulator = tenant["emulator"]
-    number = next(_numbers)
-    result_file, key_store = tenant["tmp"] / ("result-%d.json" % number), tenant["tmp"] / ("key-%d.json" % number)
-    emulator.control.reset_stats()
-    extra = dict(tenant["connection"], result_file=str(result_file), key_store=str(key_store), **options)
-    run = run_playbook(PLAYBOOK, *args, "-vvv", extra_vars=extra, json_output=False)
-    by_method = emulator.control.stats()["by_method"]
-    assert result_file.exists(), run.stdout + run.stderr
-    key_pair = json.loads(key_store.read_text()) if key_store.exists() else None
-    return Run(json.loads(result_file.read_text()), by_method, key_pair, run.stdout + run.stderr)
+    """Run the module; ``run.key_pair`` is what the playbook wrote to its key store (None if nothing)."""
+    key_store = tenant["tmp"] / ("key-%d.json" % next(_numbers))
+    run = play_module(PLAYBOOK, tenant["emulator"], tenant["tmp"], tenant["connection"], *args,
+                      key_store=str(key_store), **options)
+    run.key_pair = json.loads(key_store.read_text()) if key_store.exists() else None
+    return run
 
 
 def authenticates(tenant, public_key, private_key):
@@ -74,13 +56,11 @@ def authenticates(tenant, public_key, private_key):
 
 
 def extended_only(tenant):
-    if tenant["emulator"].profile != "extended":
-        pytest.skip("the key extension is served in the extended profile only")
+    skip_unless_profile(tenant["emulator"], "extended", "the key extension is served in the extended profile only")
 
 
 def public_only(tenant):
-    if tenant["emulator"].profile != "public":
-        pytest.skip("manual steps are returned in the public profile only")
+    skip_unless_profile(tenant["emulator"], "public", "manual steps are returned in the public profile only")
 
 
 def test_check_mode_predicts_a_new_key_and_writes_nothing(tenant):

@@ -5,22 +5,16 @@ the module never touches an extension route.
 """
 
 import itertools
-import json
 
 import pytest
 
-from support.ansible_runner import REPO_ROOT, run_playbook
-from support.emulator import EmulatorProcess, cw_headers, new_session
+from support.ansible_runner import REPO_ROOT
+from support.emulator import cw_headers, new_session
+from support.module_play import play_module
 
 PLAYBOOK = REPO_ROOT / "tests" / "integration" / "playbooks" / "cw_api_member" / "main.yml"
 CLIENT_ID = "7a1c0c55-7d55-4d4c-9a43-0d1f3e1a1a01"
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="module", params=["extended", "public"])
-def emulator(request):
-    with EmulatorProcess(profile=request.param) as emu:
-        yield emu
 
 
 @pytest.fixture
@@ -41,19 +35,10 @@ def tenant(emulator, tmp_path):
 
 
 def play(tenant, *args, **options):
-    """Run the playbook; return (task result, vendor requests by method) of that run only."""
-    emulator = tenant["emulator"]
-    result_file = tenant["tmp"] / ("result-%d.json" % next(_numbers))
-    emulator.control.reset_stats()
-    run = run_playbook(PLAYBOOK, *args, extra_vars=dict(tenant["connection"], result_file=str(result_file), **options),
-                       json_output=False)
-    by_method = emulator.control.stats()["by_method"]
-    assert result_file.exists(), run.stdout + run.stderr
-    return json.loads(result_file.read_text()), by_method
-
-
-def writes(by_method):
-    return sum(count for method, count in by_method.items() if method != "GET")
+    """Run the playbook; return (task result, the run: vendor requests of that run only)."""
+    run = play_module(PLAYBOOK, tenant["emulator"], tenant["tmp"], tenant["connection"], *args, verbose=False,
+                      **options)
+    return run.result, run
 
 
 def stored_member(tenant, identifier):
@@ -72,30 +57,30 @@ MEMBER = {"identifier": "umbrella", "member_name": "Cisco Umbrella", "email": "n
 
 
 def test_check_mode_predicts_create_and_writes_nothing(tenant):
-    result, by_method = play(tenant, "--check", "--diff", **MEMBER)
+    result, run = play(tenant, "--check", "--diff", **MEMBER)
     assert result["changed"] is True and result["created"] is True
     assert result["member"]["id"] == "<created in check mode>"
     assert result["diff"]["before"] == {}
     assert result["diff"]["after"]["securityRole"]["name"] == "Admin"
-    assert writes(by_method) == 0
+    assert run.writes == 0
     assert stored_member(tenant, "umbrella") is None
 
 
 def test_create_then_rerun_is_ok_with_zero_writes(tenant):
-    created, by_method = play(tenant, "--diff", **MEMBER)
+    created, run = play(tenant, "--diff", **MEMBER)
     assert created["changed"] is True and created["created"] is True
-    assert by_method.get("POST") == 1 and writes(by_method) == 1
+    assert run.by_method.get("POST") == 1 and run.writes == 1
     member = stored_member(tenant, "umbrella")
     assert member["name"] == "Cisco Umbrella"
     assert member["securityRole"]["name"] == "Admin"
     assert member["timeZone"]["id"] == 1 and member["defaultLocation"]["name"] == "Remote"
     assert created["member"]["id"] == member["id"]
 
-    again, by_method = play(tenant, "--diff", **MEMBER)
+    again, run = play(tenant, "--diff", **MEMBER)
     assert again["changed"] is False and again["created"] is False
-    assert writes(by_method) == 0
+    assert run.writes == 0
     # The member lookup, plus at most the codebase discovery of a fresh process: references are not re-read.
-    assert by_method.get("GET", 0) <= 2
+    assert run.by_method.get("GET", 0) <= 2
     assert again["manual_steps"] == []
 
 
@@ -103,33 +88,33 @@ def test_update_check_mode_diff_then_patch_only_changed_fields(tenant):
     play(tenant, **MEMBER)
     changed = {**MEMBER, "security_role": str(tenant["role_id"]), "email": "soc@example.com"}
 
-    predicted, by_method = play(tenant, "--check", "--diff", **changed)
+    predicted, run = play(tenant, "--check", "--diff", **changed)
     assert predicted["changed"] is True
-    assert writes(by_method) == 0
+    assert run.writes == 0
     assert predicted["diff"] == {
         "before": {"emailAddress": "noc@example.com", "securityRole": {"id": 1, "name": "Admin"}},
         "after": {"emailAddress": "soc@example.com",
                   "securityRole": {"id": tenant["role_id"], "name": "Umbrella Integration"}}}
 
-    real, by_method = play(tenant, "--diff", **changed)
+    real, run = play(tenant, "--diff", **changed)
     assert real["changed"] is True and real["diff"] == predicted["diff"]
-    assert by_method.get("PATCH") == 1 and writes(by_method) == 1
+    assert run.by_method.get("PATCH") == 1 and run.writes == 1
     member = stored_member(tenant, "umbrella")
     assert member["securityRole"]["id"] == tenant["role_id"] and member["emailAddress"] == "soc@example.com"
 
 
 def test_absent_deactivates_and_present_reactivates(tenant):
     play(tenant, **MEMBER)
-    gone, by_method = play(tenant, "--diff", identifier="umbrella", member_state="absent")
+    gone, run = play(tenant, "--diff", identifier="umbrella", member_state="absent")
     assert gone["changed"] is True
     assert gone["diff"] == {"before": {"inactiveFlag": False}, "after": {"inactiveFlag": True}}
-    assert by_method.get("PATCH") == 1
+    assert run.by_method.get("PATCH") == 1
     assert stored_member(tenant, "umbrella")["inactiveFlag"] is True
 
-    again, by_method = play(tenant, identifier="umbrella", member_state="absent")
-    assert again["changed"] is False and writes(by_method) == 0
+    again, run = play(tenant, identifier="umbrella", member_state="absent")
+    assert again["changed"] is False and run.writes == 0
 
-    back, by_method = play(tenant, "--diff", identifier="umbrella")
+    back, run = play(tenant, "--diff", identifier="umbrella")
     assert back["changed"] is True and back["diff"]["after"] == {"inactiveFlag": False}
     assert stored_member(tenant, "umbrella")["inactiveFlag"] is False
 
@@ -140,23 +125,23 @@ def test_absent_deactivates_and_present_reactivates(tenant):
     ({"identifier": "umbrella", "member_name": "Y", "security_role": "Umbrela Integration"}, "security_role: "),
 ])
 def test_bad_input_fails_in_one_line_before_any_write(tenant, options, start):
-    result, by_method = play(tenant, **options)
+    result, run = play(tenant, **options)
     assert result.get("failed") is True
     assert result["msg"].startswith(start) and "\n" not in result["msg"]
-    assert writes(by_method) == 0
+    assert run.writes == 0
     if options.get("security_role"):
         assert "'Umbrella Integration'" in result["msg"]  # the close match
 
 
 def test_missing_name_on_create_is_an_error(tenant):
-    result, by_method = play(tenant, identifier="nobody")
+    result, run = play(tenant, identifier="nobody")
     assert result.get("failed") is True and result["msg"].startswith("name: required")
-    assert writes(by_method) == 0
+    assert run.writes == 0
 
 
 def test_wrong_bootstrap_key_fails_with_status(tenant):
     tenant = dict(tenant, connection=dict(tenant["connection"], cw_private_key="wrong-private-key"))
-    result, by_method = play(tenant, **MEMBER)
+    result, run = play(tenant, **MEMBER)
     assert result.get("failed") is True and "401" in result["msg"]
     assert "wrong-private-key" not in result["msg"]
-    assert writes(by_method) == 0
+    assert run.writes == 0

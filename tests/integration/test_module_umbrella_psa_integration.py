@@ -6,27 +6,19 @@ control API).
 """
 
 import itertools
-import json
 
 import pytest
 
-from support.ansible_runner import REPO_ROOT, run_playbook
-from support.emulator import EmulatorProcess
+from support.ansible_runner import REPO_ROOT
+from support.module_play import play_module, skip_unless_profile
 
 PLAYBOOK = REPO_ROOT / "tests" / "integration" / "playbooks" / "umbrella_psa_integration" / "main.yml"
 PRIVATE_KEY = "pRiv4teK3y-of-the-umbrella-member"
-TOKEN_ROUTE = "POST /auth/v2/token"
 _numbers = itertools.count(1)
 
 SETTINGS = {"connectwise_site": "api-na.myconnectwise.net", "connectwise_company_id": "acme",
             "psa_public_key": "PubKey0123456789", "psa_private_key": PRIVATE_KEY,
             "service_board": "Umbrella Alerts", "query_threshold": 10}
-
-
-@pytest.fixture(scope="module", params=["extended", "public"])
-def emulator(request):
-    with EmulatorProcess(profile=request.param) as emu:
-        yield emu
 
 
 @pytest.fixture
@@ -40,32 +32,9 @@ def tenant(emulator, tmp_path):
     return {"emulator": emulator, "connection": connection, "org_id": org_id, "tmp": tmp_path}
 
 
-class Run:
-    def __init__(self, result, by_route, output):
-        self.result, self.by_route, self.output = result, by_route, output
-
-    @property
-    def writes(self):
-        """Requests that change something (the token request changes nothing in the console)."""
-        return sum(n for route, n in self.by_route.items() if not route.startswith("GET ") and route != TOKEN_ROUTE)
-
-    def count(self, method):
-        return sum(n for route, n in self.by_route.items() if route.startswith(method + " /admin/"))
-
-
 def play(tenant, *args, **options):
-    emulator = tenant["emulator"]
-    result_file = tenant["tmp"] / ("result-%d.json" % next(_numbers))
-    emulator.control.reset_stats()
-    extra = dict(tenant["connection"], result_file=str(result_file), **options)
-    run = run_playbook(PLAYBOOK, *args, "-vvv", extra_vars=extra, json_output=False)
-    by_route = emulator.control.stats()["by_route"]
-    assert result_file.exists(), run.stdout + run.stderr
-    output = run.stdout + run.stderr
-    # The private key is a no_log option: in no output, result or diff, at any verbosity.
-    assert PRIVATE_KEY not in output
-    assert PRIVATE_KEY not in result_file.read_text()
-    return Run(json.loads(result_file.read_text()), by_route, output)
+    return play_module(PLAYBOOK, tenant["emulator"], tenant["tmp"], tenant["connection"], *args,
+                       secrets=[PRIVATE_KEY], **options)
 
 
 def stored(tenant):
@@ -73,13 +42,11 @@ def stored(tenant):
 
 
 def extended_only(tenant):
-    if tenant["emulator"].profile != "extended":
-        pytest.skip("the PSA extension is served in the extended profile only")
+    skip_unless_profile(tenant["emulator"], "extended", "the PSA extension is served in the extended profile only")
 
 
 def public_only(tenant):
-    if tenant["emulator"].profile != "public":
-        pytest.skip("manual steps are returned in the public profile only")
+    skip_unless_profile(tenant["emulator"], "public", "manual steps are returned in the public profile only")
 
 
 def test_check_mode_then_create_then_rerun(tenant):
@@ -92,7 +59,7 @@ def test_check_mode_then_create_then_rerun(tenant):
 
     created = play(tenant, "--diff", **SETTINGS)
     assert created.result["changed"] is True and created.result["extension"] is True
-    assert created.count("PUT") == 1 and created.writes == 1
+    assert created.count("PUT /admin/") == 1 and created.writes == 1
     assert created.result["diff"] == predicted.result["diff"]
     integration = created.result["integration"]
     assert integration["connectwise"] == {"site": "api-na.myconnectwise.net", "companyId": "acme",
@@ -101,7 +68,7 @@ def test_check_mode_then_create_then_rerun(tenant):
 
     again = play(tenant, "--diff", **SETTINGS)
     assert again.result["changed"] is False and again.writes == 0
-    assert again.count("GET") == 1
+    assert again.count("GET /admin/") == 1
     assert again.result["diff"]["after"]["connectwise"]["privateKey"] == "<write-only, unchanged>"
 
 
@@ -117,7 +84,7 @@ def test_change_is_predicted_then_put_without_resending_the_key(tenant):
     assert real.result["diff"]["before"]["ticketing"]["queryThreshold"] == 10
     assert real.result["diff"]["after"]["ticketing"]["queryThreshold"] == 25
     assert real.result["diff"]["after"]["connectwise"]["privateKey"] == "<write-only, unchanged>"
-    assert real.count("PUT") == 1
+    assert real.count("PUT /admin/") == 1
     assert stored(tenant)["enabled"] is False
 
 
@@ -126,14 +93,14 @@ def test_private_key_update_always_is_always_changed(tenant):
     play(tenant, **SETTINGS)
     for _unused in range(2):
         run = play(tenant, private_key_update="always", **SETTINGS)
-        assert run.result["changed"] is True and run.count("PUT") == 1
+        assert run.result["changed"] is True and run.count("PUT /admin/") == 1
 
 
 def test_absent_deletes_then_is_ok(tenant):
     extended_only(tenant)
     play(tenant, **SETTINGS)
     gone = play(tenant, "--diff", psa_state="absent")
-    assert gone.result["changed"] is True and gone.count("DELETE") == 1
+    assert gone.result["changed"] is True and gone.count("DELETE /admin/") == 1
     assert gone.result["diff"]["after"] == {"psa": "none"}
     assert stored(tenant)["psa"] == "none"
     again = play(tenant, psa_state="absent")
