@@ -9,7 +9,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Connection options of every ConnectWise module; mirrors common_args.CONNECTWISE_ARGSPEC.
+    # Connection options of every ConnectWise module; with the transport fragment, mirrors
+    # common_args.CONNECTWISE_ARGSPEC.
     DOCUMENTATION = r'''
 options:
   site:
@@ -61,22 +62,6 @@ options:
       - When not set, it is read once per run from the unauthenticated
         C(https://{site}/login/companyinfo/{company_id}) endpoint.
     type: str
-  validate_certs:
-    description:
-      - Whether to verify the TLS certificate of the server.
-      - Set to V(false) for testing only; prefer O(ca_path) for a private certificate authority.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - A PEM file of certificate authorities that sign the server certificate, used instead of the system
-        trust store (for example the CA file the bundled emulator writes).
-    type: path
-  timeout:
-    description:
-      - Seconds to wait for the server to answer one request.
-    type: float
-    default: 30
   retry_max_time:
     description:
       - Total seconds the task may spend retrying a request that ConnectWise rate-limits (429, honouring

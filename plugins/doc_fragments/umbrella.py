@@ -9,7 +9,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Connection options of every Umbrella module; mirrors common_args.UMBRELLA_ARGSPEC.
+    # Connection options of every Umbrella module; with the transport fragment, mirrors
+    # common_args.UMBRELLA_ARGSPEC.
     DOCUMENTATION = r'''
 options:
   base_url:
@@ -39,22 +40,6 @@ options:
       - Leave unset to act on the API key's own organization.
       - If not set, the value of the E(UMBRELLA_ORG_ID) environment variable is used.
     type: str
-  validate_certs:
-    description:
-      - Whether to verify the TLS certificate of the server.
-      - Set to V(false) for testing only; prefer O(ca_path) for a private certificate authority.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - A PEM file of certificate authorities that sign the server certificate, used instead of the system
-        trust store (for example the CA file the bundled emulator writes).
-    type: path
-  timeout:
-    description:
-      - Seconds to wait for the server to answer one request.
-    type: float
-    default: 30
   retry_max_time:
     description:
       - Total seconds the task may spend retrying a request that Umbrella rate-limits (429, retried after

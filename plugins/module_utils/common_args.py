@@ -5,7 +5,7 @@
 
 """Connection options of each vendor, shared by every module of that vendor.
 
-They match doc_fragments/connectwise.py and doc_fragments/umbrella.py option for option; change both
+They match doc_fragments/connectwise.py, umbrella.py and transport.py option for option; change them
 together. Engines merge them into their ARGUMENT_SPEC:
 ``ARGUMENT_SPEC = dict(CONNECTWISE_ARGSPEC, name=dict(type='str', required=True), ...)``.
 """

@@ -35,6 +35,7 @@ author:
   - msp.umbrella_psa contributors (@msp-automation)
 extends_documentation_fragment:
   - msp.umbrella_psa.umbrella
+  - msp.umbrella_psa.transport
   - msp.umbrella_psa.attributes
   - msp.umbrella_psa.attributes.actiongroup_umbrella
 notes:

@@ -1,0 +1,32 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 msp.umbrella_psa contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # TLS and timeout options every module of both vendors shares; mirrors common_args._TRANSPORT_OPTIONS
+    # (retry_max_time is there too, but documented per vendor: the two retry differently).
+    DOCUMENTATION = r'''
+options:
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of the server.
+      - Set to V(false) for testing only; prefer O(ca_path) for a private certificate authority.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A PEM file of certificate authorities that sign the server certificate, used instead of the system
+        trust store (for example the CA file the bundled emulator writes).
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for the server to answer one request.
+    type: float
+    default: 30
+'''
