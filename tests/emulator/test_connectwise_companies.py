@@ -40,6 +40,12 @@ def test_bulk_companies_are_listed_counted_and_found_in_batches(tenant):
     one = next(c for c in found if c["identifier"] == "BULK7")
     assert tenant.get("/company/companies/%d" % one["id"]).json()["identifier"] == "BULK7"
 
+    # A list of numbers is compared one by one, a list of strings as a set: both answer alike.
+    by_number = tenant.get("/company/companies", {"conditions": "id in (2, 3)"}).json()
+    by_text = tenant.get("/company/companies", {"conditions": 'id in ("2", "3")'}).json()
+    assert [c["identifier"] for c in by_number] == [c["identifier"] for c in by_text] == ["Contoso", "Fabrikam"]
+    assert tenant.get("/company/companies", {"conditions": 'deletedFlag in ("false")'}).json() == []
+
     # Pages of a thousand, with a next link, like every other list.
     first = tenant.get("/company/companies", {"pageSize": 1000, "orderBy": "id"})
     assert len(first.json()) == 1000 and 'rel="next"' in first.headers["Link"]
