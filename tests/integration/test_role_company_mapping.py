@@ -88,6 +88,10 @@ def test_mapping_applied_then_rerun_changes_nothing(tenants):
     assert "company mapping applied: %d customers set, 0 cleared" % CUSTOMERS in outcome["changes"]
     # As ConnectWise spells the identifiers, though the file has them in lower case.
     assert console_mappings(tenants, host) == wanted(tenants, host)
+    mapping_task = next(t for p in first.data["plays"] for t in p["tasks"] if task_name(t) == MAPPING_TASK)
+    assert mapping_task["hosts"][host]["summary"]["set"] == CUSTOMERS
+    # The bootstrap key goes to the module in a nested option: still never in the output.
+    assert tenants.hosts[host]["cw"]["private_key"] not in first.stdout + first.stderr
 
     tenants.emulator.control.reset_stats()
     again = tenants.run()
