@@ -81,6 +81,12 @@ def test_mapping_applied_then_rerun_changes_nothing(tenants):
     only(tenants, "extended")
     host = mapped_tenant(tenants)
 
+    tenants.emulator.control.reset_stats()
+    plan = tenants.run("--check", "--diff")
+    assert plan.returncode == 0, plan.stdout[-3000:]
+    assert tenants.writes(tenants.emulator.control.stats()) == {}
+    assert "company mapping would be applied: %d customers set, 0 cleared" % CUSTOMERS in results(plan)[host]["changes"]
+
     first = tenants.run()
     assert first.returncode == 0, first.stdout[-3000:]
     outcome = results(first)[host]
