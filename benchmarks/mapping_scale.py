@@ -2,22 +2,22 @@
 """Benchmark: map thousands of Umbrella customers to ConnectWise companies in one task, twice.
 
 Starts the bundled emulator (profile ``extended``), seeds one tenant with N Umbrella customers and
-N ConnectWise companies, writes an N-line mapping CSV, then runs one
-``msp.umbrella_psa.umbrella_psa_company_mapping`` task twice with ansible-playbook:
+N ConnectWise companies, writes an N-line mapping CSV that maps every customer onto its own company,
+then runs one ``msp.umbrella_psa.umbrella_psa_company_mapping`` task twice with ansible-playbook:
 
   fresh      every customer gets its company (one PUT each)
   converged  the same again: nothing to write
 
 For each run it prints the wall time of the ansible-playbook process, the requests the emulator
-served by method and by route, and the module's own request count. The converged run must write
-nothing; the script exits non-zero otherwise, or when the console does not hold the mapping.
+served by method and by route (the batched ``identifier in (...)`` company lookups among them), and
+the module's own request count. The converged run must write nothing; the script exits non-zero
+otherwise, or when the console does not hold the mapping.
 
     python benchmarks/mapping_scale.py [--customers 5000] [--keep]
 
 Companies are seeded with the emulator's control route ``POST /_emulator/connectwise/{company}/
-bulk-companies`` ``{"count": N, "prefix": "CUST"}`` when the emulator offers it; otherwise the
-customers are spread over the companies every emulated ConnectWise company starts with, and the
-script says so (the company lookup is then a single batch).
+bulk-companies`` ``{"count": N, "prefix": "CUST"}``. ``benchmarks/run.py`` runs the same measurement
+as its ``mapping`` phase (``measure`` and ``markdown`` below).
 """
 
 import argparse
@@ -41,8 +41,8 @@ COMPANY_ID = "mapscale"
 CW_PUBLIC_KEY = "MapScalePublic01"
 CW_PRIVATE_KEY = "MapScalePrivate1"
 CLIENT_ID = "00000000-0000-4000-8000-00000000beef"
-SEEDED_COMPANIES = ["Contoso", "Fabrikam", "Northwind", "AdventureWorks"]
 TOKEN_ROUTE = "POST /auth/v2/token"
+COMPANY_ROUTE = "GET /company/companies"
 
 PLAYBOOK = """---
 - name: Map every customer of the console in one task
@@ -90,16 +90,13 @@ def stage(work):
 
 
 def seed_companies(control, count):
-    """Identifiers of the companies to map to: ``count`` new ones when the emulator can seed them."""
-    response = control.session.post(control.url + "/_emulator/connectwise/%s/bulk-companies" % COMPANY_ID,
-                                    json={"count": count, "prefix": "CUST"}, timeout=300)
-    if response.status_code == 201:
-        listed = response.json().get("identifiers")
-        return listed or ["CUST%d" % (n + 1) for n in range(count)], True
-    return list(SEEDED_COMPANIES), False
+    """Identifiers of ``count`` new ConnectWise companies (``CUST1`` ..), seeded in one control call."""
+    seeded = control._call("POST", "/connectwise/%s/bulk-companies" % COMPANY_ID, {"count": count, "prefix": "CUST"})
+    return seeded["identifiers"]
 
 
 def write_mappings(path, customers, companies):
+    """One line per customer; customer n maps onto company n (distinct companies when there are as many)."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["customer", "company"])
@@ -108,6 +105,7 @@ def write_mappings(path, customers, companies):
 
 
 def run_once(label, collections, work, variables, control):
+    """One ansible-playbook run of the mapping task: its figures (wall time, requests by route, result)."""
     result_file = os.path.join(work, "result-%s.json" % label)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
@@ -120,19 +118,104 @@ def run_once(label, collections, work, variables, control):
     proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     wall = time.monotonic() - started
     stats = control.stats()
+    result = {}
+    if os.path.exists(result_file):
+        with open(result_file, encoding="utf-8") as handle:
+            result = json.load(handle)
+    by_route = stats["by_route"]
+    figures = {
+        "returncode": proc.returncode,
+        "wall_s": round(wall, 2),
+        "requests": stats["total"],
+        "by_method": stats["by_method"],
+        "by_route": by_route,
+        "writes": sum(n for route, n in by_route.items() if not route.startswith("GET ") and route != TOKEN_ROUTE),
+        # The batched ``identifier in (...)`` lookups of the ConnectWise companies.
+        "company_lookups": sum(n for route, n in by_route.items() if route.startswith(COMPANY_ROUTE)),
+        "changed": result.get("changed"),
+        "module_requests": result.get("requests"),
+        "summary": result.get("summary"),
+    }
     if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
-        raise SystemExit("%s run failed (exit %d)" % (label, proc.returncode))
-    with open(result_file, encoding="utf-8") as handle:
-        result = json.load(handle)
-    writes = sum(n for route, n in stats["by_route"].items() if not route.startswith("GET ") and route != TOKEN_ROUTE)
-    print("\n## %s: %.1f s wall, %d requests, %d writes, changed=%s" % (
-        label, wall, stats["total"], writes, result.get("changed")))
-    print("by method: %s" % json.dumps(stats["by_method"], sort_keys=True))
-    for route, count in sorted(stats["by_route"].items()):
+        figures["output_tail"] = (proc.stdout[-2000:] + proc.stderr[-2000:]).strip()
+    return figures
+
+
+def print_run(label, figures):
+    print("\n## %s: %.1f s wall, %d requests (%d company lookups), %d writes, changed=%s" % (
+        label, figures["wall_s"], figures["requests"], figures["company_lookups"], figures["writes"],
+        figures["changed"]))
+    print("by method: %s" % json.dumps(figures["by_method"], sort_keys=True))
+    for route, count in sorted(figures["by_route"].items()):
         print("  %6d  %s" % (count, route))
-    print("module counted: %s; summary: %s" % (json.dumps(result.get("requests")), json.dumps(result.get("summary"))))
-    return result, writes
+    print("module counted: %s; summary: %s" % (json.dumps(figures["module_requests"]),
+                                               json.dumps(figures["summary"])))
+
+
+def measure(control, ready, collections, work, customers):
+    """Seed one tenant with ``customers`` Umbrella customers and as many ConnectWise companies, map each
+    customer onto its own company (fresh run), then run the same task again (converged run).
+
+    ``control`` is a benchlib ControlClient of a running ``extended`` emulator whose address and CA are
+    ``ready``; ``collections`` holds ansible_collections/msp/umbrella_psa. Returns the figures, with
+    ``problems`` listing what did not hold (empty when the mapping converged and the rerun wrote nothing).
+    """
+    tenant = control.add_tenant({
+        "name": COMPANY_ID,
+        "connectwise": {"company_id": COMPANY_ID, "public_key": CW_PUBLIC_KEY, "private_key": CW_PRIVATE_KEY},
+        "umbrella": {"org_id": ORG_ID, "api_key": "mapscale-key"}})
+    started = time.monotonic()
+    seeded = control._call("POST", "/umbrella/%d/customers" % ORG_ID, {"count": customers})
+    companies = seed_companies(control, customers)
+    seed_s = time.monotonic() - started
+    mappings_file = os.path.join(work, "mapping.csv")
+    write_mappings(mappings_file, seeded, companies)
+    with open(os.path.join(work, "mapping.yml"), "w", encoding="utf-8") as handle:
+        handle.write(PLAYBOOK)
+    variables = {"umbrella_url": ready["url"], "umbrella_api_key": tenant["umbrella"]["apiKey"],
+                 "umbrella_api_secret": tenant["umbrella"]["apiSecret"], "umbrella_org_id": str(ORG_ID),
+                 "ca_file": ready["ca_file"], "mappings_file": mappings_file, "cw_site": ready["url"],
+                 "cw_company_id": COMPANY_ID, "cw_public_key": CW_PUBLIC_KEY,
+                 "cw_private_key": CW_PRIVATE_KEY, "cw_client_id": CLIENT_ID}
+
+    fresh = run_once("fresh", collections, work, variables, control)
+    converged = run_once("converged", collections, work, variables, control)
+
+    state = control.state()["umbrella"]["orgs"][str(ORG_ID)]["customers"]
+    mapped = {c["customerId"]: c.get("connectwiseCompanyId") for c in state if c.get("connectwiseCompanyId")}
+    problems = []
+    for label, figures in (("fresh", fresh), ("converged", converged)):
+        if figures["returncode"] != 0:
+            problems.append("the %s run failed (exit %d): %s" % (label, figures["returncode"],
+                                                                   figures.get("output_tail", "")[-500:]))
+    expected = dict((c["customerId"], companies[n % len(companies)]) for n, c in enumerate(seeded))
+    if mapped != expected:
+        wrong = sum(1 for cid, company in expected.items() if mapped.get(cid) != company)
+        problems.append("the console holds %d mappings, %d of %d customers not mapped to their company"
+                        % (len(mapped), wrong, len(expected)))
+    if converged["writes"] or converged["changed"]:
+        problems.append("the converged run wrote %d times (changed=%s)" % (converged["writes"], converged["changed"]))
+    if not fresh["changed"]:
+        problems.append("the fresh run reported no change")
+    return {"customers": customers, "companies": len(set(companies)), "seed_s": round(seed_s, 2),
+            "mapped": len(mapped), "fresh": fresh, "converged": converged, "problems": problems}
+
+
+def markdown(figures):
+    """The mapping phase as a markdown table (benchmarks/run.py appends it to its report)."""
+    lines = ["mapping: %d Umbrella customers onto %d distinct ConnectWise companies, one task, emulator "
+             "profile extended" % (figures["customers"], figures["companies"]), "",
+             "| run | wall s | requests | company lookups | by method | writes | changed |",
+             "|---|---:|---:|---:|---|---:|---|"]
+    for label in ("fresh", "converged"):
+        run = figures[label]
+        lines.append("| %s | %.1f | %d | %d | %s | %d | %s |" % (
+            label, run["wall_s"], run["requests"], run["company_lookups"],
+            " ".join("%s %d" % (m, run["by_method"][m]) for m in sorted(run["by_method"])), run["writes"],
+            run["changed"]))
+    if figures["problems"]:
+        lines += ["", "mapping problems: " + "; ".join(figures["problems"])]
+    return "\n".join(lines)
 
 
 def main(argv=None):
@@ -141,46 +224,16 @@ def main(argv=None):
     try:
         collections = stage(work)
         with EmulatorProcess(REPO_ROOT, work, profile="extended") as emulator:
-            ready = emulator.ready
-            control = ControlClient(ready["url"], ready["ca_file"])
-            tenant = control.add_tenant({
-                "name": COMPANY_ID,
-                "connectwise": {"company_id": COMPANY_ID, "public_key": CW_PUBLIC_KEY, "private_key": CW_PRIVATE_KEY},
-                "umbrella": {"org_id": ORG_ID, "api_key": "mapscale-key"}})
-            started = time.monotonic()
-            customers = control._call("POST", "/umbrella/%d/customers" % ORG_ID, {"count": args.customers})
-            companies, bulk = seed_companies(control, args.customers)
-            seeded = time.monotonic() - started
-            print("# seeded in %.1f s: %d Umbrella customers, %s" % (
-                seeded, len(customers), "%d ConnectWise companies" % len(companies) if bulk else
-                "no ConnectWise companies (the emulator has no bulk-companies control route): the customers are "
-                "spread over the %d companies every emulated ConnectWise company starts with" % len(companies)))
-            mappings_file = os.path.join(work, "mapping.csv")
-            write_mappings(mappings_file, customers, companies)
-            with open(os.path.join(work, "mapping.yml"), "w", encoding="utf-8") as handle:
-                handle.write(PLAYBOOK)
-            variables = {"umbrella_url": ready["url"], "umbrella_api_key": tenant["umbrella"]["apiKey"],
-                         "umbrella_api_secret": tenant["umbrella"]["apiSecret"], "umbrella_org_id": str(ORG_ID),
-                         "ca_file": ready["ca_file"], "mappings_file": mappings_file, "cw_site": ready["url"],
-                         "cw_company_id": COMPANY_ID, "cw_public_key": CW_PUBLIC_KEY,
-                         "cw_private_key": CW_PRIVATE_KEY, "cw_client_id": CLIENT_ID}
-
-            fresh, _fresh_writes = run_once("fresh", collections, work, variables, control)
-            converged, converged_writes = run_once("converged", collections, work, variables, control)
-
-            state = control.state()["umbrella"]["orgs"][str(ORG_ID)]["customers"]
-            mapped = sum(1 for c in state if c.get("connectwiseCompanyId"))
-            problems = []
-            if mapped != len(customers):
-                problems.append("the console holds %d mappings, expected %d" % (mapped, len(customers)))
-            if converged_writes or converged.get("changed"):
-                problems.append("the converged run wrote %d times (changed=%s)"
-                                % (converged_writes, converged.get("changed")))
-            if not fresh.get("changed"):
-                problems.append("the fresh run reported no change")
-            if problems:
-                raise SystemExit("; ".join(problems))
-            print("\nOK: %d customers mapped; the converged run made zero writes." % mapped)
+            control = ControlClient(emulator.ready["url"], emulator.ready["ca_file"])
+            figures = measure(control, emulator.ready, collections, work, args.customers)
+        print("# seeded in %.1f s: %d Umbrella customers, %d ConnectWise companies" % (
+            figures["seed_s"], figures["customers"], figures["companies"]))
+        print_run("fresh", figures["fresh"])
+        print_run("converged", figures["converged"])
+        if figures["problems"]:
+            raise SystemExit("; ".join(figures["problems"]))
+        print("\nOK: %d customers mapped onto %d companies; the converged run made zero writes."
+              % (figures["mapped"], figures["companies"]))
     finally:
         if args.keep:
             print("work directory kept: %s" % work)

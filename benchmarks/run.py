@@ -10,8 +10,14 @@ tenant count, in this order, with the request counters reset before each phase:
   uri-converged   the same again
   floor           as many no-op set_fact tasks per tenant as ours-fresh ran
 
-Every phase uses the same forks and inventory shape. Results go to benchmarks/results/<time>.json
-and a markdown table is printed. Targets are reported, never asserted.
+Every phase uses the same forks and inventory shape. Then, once per benchmark (not per tenant count):
+
+  mapping         one umbrella_psa_company_mapping task mapping --mapping-customers (5,000) Umbrella
+                  customers onto as many ConnectWise companies, fresh then converged
+                  (benchmarks/mapping_scale.py)
+
+Results go to benchmarks/results/<time>.json and a markdown table is printed. Targets are reported,
+never asserted.
 
     python benchmarks/run.py --tenants 50,200 [--forks 10] [--phases ours-fresh,ours-converged]
 """
@@ -39,8 +45,10 @@ from benchlib.measure import run_measured  # noqa: E402
 from benchlib.tenants import QUERY_THRESHOLD, SERVICE_BOARD, Console, seed_tenants, write_inventory  # noqa: E402
 from benchlib.verify import Expectation, verify_flow  # noqa: E402
 from floor import generate as floor_generator  # noqa: E402
+import mapping_scale  # noqa: E402
 
 PHASES = report.PHASE_ORDER
+MAPPING_PHASE = "mapping"
 OURS_PLAYBOOK = "msp.umbrella_psa.provision_tenants"
 URI_PLAYBOOK = os.path.join(BENCH_DIR, "uri_baseline", "provision_uri.yml")
 # Company ids and Umbrella org ids of each flow's tenants never overlap.
@@ -52,7 +60,10 @@ def parse_args(argv=None):
     parser.add_argument("--tenants", default="200",
                         help="tenant count, or several separated by commas (e.g. 50,200,1000)")
     parser.add_argument("--forks", type=int, default=10, help="ansible forks of every phase (default 10)")
-    parser.add_argument("--phases", default=",".join(PHASES), help="phases to run (default: all): " + ", ".join(PHASES))
+    parser.add_argument("--phases", default=",".join(PHASES + (MAPPING_PHASE,)),
+                        help="phases to run (default: all): " + ", ".join(PHASES + (MAPPING_PHASE,)))
+    parser.add_argument("--mapping-customers", type=int, default=5000,
+                        help="Umbrella customers (and ConnectWise companies) of the mapping phase (default 5000)")
     parser.add_argument("--floor-tasks", type=int,
                         help="tasks per tenant of the floor when ours-fresh is not run (otherwise counted from it)")
     parser.add_argument("--uri-max-tenants", type=int,
@@ -80,9 +91,11 @@ def parse_args(argv=None):
     args.results_dir = os.path.abspath(args.results_dir)
     args.collections_path = os.path.abspath(args.collections_path)
     args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
-    unknown = sorted(set(args.phases) - set(PHASES))
+    unknown = sorted(set(args.phases) - set(PHASES + (MAPPING_PHASE,)))
     if unknown:
-        parser.error("unknown phases: %s (choose from %s)" % (", ".join(unknown), ", ".join(PHASES)))
+        parser.error("unknown phases: %s (choose from %s)" % (", ".join(unknown), ", ".join(PHASES + (MAPPING_PHASE,))))
+    if args.mapping_customers < 1:
+        parser.error("--mapping-customers needs a positive count")
     if "floor" in args.phases and "ours-fresh" not in args.phases and not args.floor_tasks:
         parser.error("the floor needs --floor-tasks when ours-fresh is not run")
     return args
@@ -253,6 +266,35 @@ class Round:
                 "ratios": report.ratios(phases)}
 
 
+def run_mapping_phase(args, emulator, control):
+    """The mapping phase: benchmarks/mapping_scale.py's measurement on this run's emulator, reset first."""
+    control.reset()
+    work = os.path.join(args.work_dir, MAPPING_PHASE)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    load_before = os.getloadavg()[0]
+    figures = mapping_scale.measure(control, emulator.ready, args.collections_path, work, args.mapping_customers)
+    # The machine's 1-minute load before and after, as for the other phases.
+    figures["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    for label in ("fresh", "converged"):
+        run = figures[label]
+        print("  mapping-%-9s wall %7.1f s  requests %d (%d company lookups)  writes %d%s" % (
+            label, run["wall_s"], run["requests"], run["company_lookups"], run["writes"],
+            "" if run["returncode"] == 0 else "  rc=%d" % run["returncode"]), flush=True)
+    for problem in figures["problems"]:
+        print("    mapping: %s" % problem, flush=True)
+    return figures
+
+
+def mapping_targets(figures):
+    """The mapping phase's goals, in the shape of report.targets() (reported, never asserted)."""
+    converged = figures["converged"]
+    return [{"target": "mapping %d customers: converged run zero writes" % figures["customers"],
+             "value": converged["writes"], "met": converged["returncode"] == 0 and converged["writes"] == 0},
+            {"target": "mapping %d customers: every customer mapped" % figures["customers"],
+             "value": figures["mapped"], "met": figures["mapped"] == figures["customers"]}]
+
+
 def ansible_version(ansible_bin):
     try:
         import ansible.release
@@ -282,9 +324,14 @@ def main(argv=None):
     runs = []
     with EmulatorProcess(REPO_ROOT, args.work_dir, profile="extended") as emulator:
         control = ControlClient(emulator.ready["url"], emulator.ready["ca_file"])
-        for n in args.tenants:
+        # No tenant rounds when only the mapping phase was asked for.
+        for n in args.tenants if set(args.phases) & set(PHASES) else []:
             print("N=%d" % n, flush=True)
             runs.append(Round(args, emulator, control, expectation, n).run())
+        mapping = None
+        if MAPPING_PHASE in args.phases:
+            print("mapping: %d customers" % args.mapping_customers, flush=True)
+            mapping = run_mapping_phase(args, emulator, control)
     result = {
         "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "forks": args.forks,
@@ -294,16 +341,22 @@ def main(argv=None):
         "runs": runs,
     }
     result["targets"] = report.targets(runs)
+    if mapping is not None:
+        result["mapping"] = mapping
+        result["targets"] += mapping_targets(mapping)
     path = os.path.join(args.results_dir, started.strftime("%Y%m%dT%H%M%SZ") + ".json")
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=2, sort_keys=True)
     print()
     print(report.markdown(result))
+    if mapping is not None:
+        print()
+        print(mapping_scale.markdown(mapping))
     print()
     print("results: %s" % path)
     failed = any(entry["measurement"]["returncode"] != 0
                  or not entry.get("verification", {"verified": True})["verified"]
-                 for run in runs for entry in run["phases"].values())
+                 for run in runs for entry in run["phases"].values()) or bool(mapping and mapping["problems"])
     return 1 if failed else 0
 
 

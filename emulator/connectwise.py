@@ -14,8 +14,9 @@ import re
 import threading
 
 from emulator import cw_catalogue, cw_conditions, cw_lists
-from emulator.cw_model import (BOARDS, CLIENT_COMPANIES, DEPARTMENTS, LEVELS, LOCATIONS, MEMBER_REFERENCES,
-                               STRUCTURE_LEVELS, TIME_ZONES, Company, default_member, new_key, now_iso, touch)
+from emulator.cw_model import (BOARDS, COMPANY_IDENTIFIER_MAX, COMPANY_NAME_MAX, COMPANY_STATUSES, DEPARTMENTS,
+                               LEVELS, LOCATIONS, MEMBER_REFERENCES, STRUCTURE_LEVELS, TIME_ZONES, Company,
+                               default_member, new_key, now_iso, touch)
 from emulator.http_types import Response
 
 CODEBASE = "v4_6_release/"
@@ -383,9 +384,9 @@ class ConnectWiseService:
                         "department": {"id": 2, "identifier": DEPARTMENTS[1][1], "name": DEPARTMENTS[1][2]},
                         "inactiveFlag": False, "projectFlag": n == "Projects"} for i, n in BOARDS}
         if table == "companies":
-            rows = [(1, company.company_id, company.name)] + CLIENT_COMPANIES
-            return {i: {"id": i, "identifier": ident, "name": n, "status": {"id": 1, "name": "Active"},
-                        "deletedFlag": False} for i, ident, n in rows}
+            return {c["id"]: {"id": c["id"], "identifier": c["identifier"], "name": c["name"],
+                              "status": {"id": _STATUS_IDS[c["status"]], "name": c["status"]},
+                              "deletedFlag": c["deletedFlag"]} for c in company.companies.values()}
         raise KeyError(table)
 
     # ---------------------------------------------------------------------------------------
@@ -785,6 +786,7 @@ class ConnectWiseService:
             if company_id.lower() in self.companies:
                 raise AlreadyExists("ConnectWise company %s exists already" % company_id)
             company = Company(company_id, name, client_id)
+            company.seed_companies()
             admin_role = company.create_role("Admin", "system", admin_flag=True, level="All")
             for screen in cw_catalogue.SETUP_SCREENS:
                 company.add_customize_item(admin_role, "SystemTableSetup", screen["id"], "system")
@@ -875,6 +877,45 @@ class ConnectWiseService:
                 company.create_member({"identifier": identifier, "name": "Bulk member %d" % number}, "system")
             return {"created": count, "total": len(company.members)}
 
+    def bulk_companies(self, company_id, count, prefix="CUST"):
+        """Seed many active client companies at once (identifiers ``prefix1`` .. ``prefix<count>``)."""
+        with self.lock:
+            company = self._control_company(company_id)
+            if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= 100000:
+                raise ControlError("count must be an integer from 1 to 100000")
+            if not isinstance(prefix, str) or not prefix.strip() or prefix != prefix.strip() or '"' in prefix:
+                raise ControlError("prefix must be a non-empty string without spaces around it or double quotes")
+            if len("%s%d" % (prefix, count)) > COMPANY_IDENTIFIER_MAX:
+                raise ControlError("prefix too long: identifiers must fit %d characters" % COMPANY_IDENTIFIER_MAX)
+            identifiers = ["%s%d" % (prefix, number) for number in range(1, count + 1)]
+            taken = set(c["identifier"].casefold() for c in company.companies.values())
+            clash = next((i for i in identifiers if i.casefold() in taken), None)
+            if clash is not None:
+                raise AlreadyExists("ConnectWise company %s exists already in %s" % (clash, company.company_id))
+            for number, identifier in enumerate(identifiers, 1):
+                company.add_client_company(identifier, ("%s company %d" % (prefix, number))[:COMPANY_NAME_MAX])
+            return {"created": count, "total": len(company.companies), "identifiers": identifiers}
+
+    def manual_company(self, company_id, company_ref, status=None, deleted=None):
+        """A person setting a client company's status, or deleting it (the record stays, flagged)."""
+        with self.lock:
+            company = self._control_company(company_id)
+            ref = str(company_ref)
+            record = company.companies.get(int(ref)) if ref.isdigit() else company.company_by_identifier(ref)
+            if record is None:
+                raise KeyError("company %s does not exist in %s" % (company_ref, company.company_id))
+            if status is None and deleted is None:
+                raise ControlError("give status and/or deletedFlag")
+            if status is not None and status not in _STATUS_IDS:
+                raise ControlError("status must be one of %s" % ", ".join(name for _id, name in COMPANY_STATUSES))
+            if deleted is not None and not isinstance(deleted, bool):
+                raise ControlError("deletedFlag must be true or false")
+            if status is not None:
+                record["status"] = status
+            if deleted is not None:
+                record["deletedFlag"] = deleted
+            return dict(record)
+
     @staticmethod
     def _role_state(role):
         settings = []
@@ -943,6 +984,8 @@ class ConnectWiseService:
             return "/login/companyinfo/{companyId}"
         return path
 
+
+_STATUS_IDS = {name: status_id for status_id, name in COMPANY_STATUSES}
 
 _REFERENCE_HREFS = {
     "roles": ("securityRole_href", "system/securityRoles"),

@@ -33,6 +33,8 @@ class ControlAPI:
             ("POST", r"/connectwise/([^/]+)/roles/([^/]+)/settings", self._cw_role_settings),
             ("POST", r"/connectwise/([^/]+)/members/([^/]+)/keys", self._cw_member_key),
             ("POST", r"/connectwise/([^/]+)/bulk-members", self._cw_bulk_members),
+            ("POST", r"/connectwise/([^/]+)/bulk-companies", self._cw_bulk_companies),
+            ("POST", r"/connectwise/([^/]+)/companies/([^/]+)", self._cw_company),
             ("POST", r"/umbrella/([^/]+)/psa", self._umbrella_psa),
             ("POST", r"/umbrella/([^/]+)/customers", self._umbrella_customers),
             ("POST", r"/umbrella/([^/]+)/customers/([^/]+)/connectwise", self._umbrella_customer_mapping),
@@ -171,6 +173,17 @@ class ControlAPI:
         result = self.app.connectwise.bulk_members(company_id, payload.get("count"), payload.get("prefix") or "bulk")
         self.app.save()
         return Response(201, result)
+
+    def _cw_bulk_companies(self, payload, company_id):
+        result = self.app.connectwise.bulk_companies(company_id, payload.get("count"), payload.get("prefix") or "CUST")
+        self.app.save()
+        return Response(201, result)
+
+    def _cw_company(self, payload, company_id, company):
+        result = self.app.connectwise.manual_company(company_id, company, payload.get("status"),
+                                                     payload.get("deletedFlag"))
+        self.app.save()
+        return Response(200, result)
 
     def _umbrella_psa(self, payload, org_id):
         if self.app.umbrella is None:

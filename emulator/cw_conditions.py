@@ -151,7 +151,11 @@ class _Parser:
                 self.take()
                 values.append(self.value())
             self.take("rparen")
-            node = ("in", field, values)
+            # A list of strings is also kept as a set of folded values: a batched lookup of hundreds of
+            # identifiers over thousands of records is then one set test per record, not hundreds.
+            strings = frozenset(v.value.casefold() for v in values) if all(
+                v.kind == "string" for v in values) else None
+            node = ("in", field, values, strings)
         elif kind == "op" and not negate:
             _unused, operator = self.take()
             node = ("cmp", field, "!=" if operator == "<>" else operator, self.value())
@@ -275,6 +279,9 @@ def evaluate(node, record):
     if kind == "contains":
         return actual is not None and str(node[2].value).casefold() in str(actual).casefold()
     if kind == "in":
+        if node[3] is not None:
+            # The same as comparing with each string: null and booleans never equal a string.
+            return actual is not None and not isinstance(actual, bool) and str(actual).casefold() in node[3]
         return any(_compare(actual, "=", literal) for literal in node[2])
     raise ConditionError("unknown node %r" % kind)
 

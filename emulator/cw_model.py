@@ -32,6 +32,11 @@ CLIENT_COMPANIES = [
     (4, "Northwind", "Northwind Traders"),
     (5, "AdventureWorks", "Adventure Works Cycles"),
 ]
+# Company statuses (Companies › Company Status setup table); the ids and the set are the emulator's own.
+COMPANY_STATUSES = [(1, "Active"), (2, "Inactive"), (3, "Not-Approved")]
+# ConnectWise's company identifier and name lengths.
+COMPANY_IDENTIFIER_MAX = 25
+COMPANY_NAME_MAX = 50
 
 KEY_ALPHABET = string.ascii_letters + string.digits
 
@@ -67,6 +72,9 @@ class Company:
         self.members = {}
         self.keys = {}
         self.tokens = []
+        # Client companies (Companies › Companies), keyed by id: the company itself first, then the
+        # seeded clients; more through the control API.
+        self.companies = {}
 
     def next_id(self, kind):
         self.counters[kind] = self.counters.get(kind, 0) + 1
@@ -129,6 +137,24 @@ class Company:
     def key_by_public(self, public_key):
         return next((k for k in self.keys.values() if k["publicKey"] == public_key), None)
 
+    # -- client companies (Companies › Companies) --------------------------------------------
+    def seed_companies(self):
+        """The company itself (id 1) and the four seeded clients (ids 2 to 5), all active."""
+        for company_id, identifier, name in [(1, self.company_id, self.name)] + CLIENT_COMPANIES:
+            self.companies[company_id] = {"id": company_id, "identifier": identifier, "name": name,
+                                          "status": "Active", "deletedFlag": False}
+        self.counters["company"] = max(self.companies)
+
+    def company_by_identifier(self, identifier):
+        wanted = identifier.casefold()
+        return next((c for c in self.companies.values() if c["identifier"].casefold() == wanted), None)
+
+    def add_client_company(self, identifier, name, status="Active"):
+        record = {"id": self.next_id("company"), "identifier": identifier, "name": name, "status": status,
+                  "deletedFlag": False}
+        self.companies[record["id"]] = record
+        return record
+
     # -- persistence -------------------------------------------------------------------------
     def to_dict(self):
         return {
@@ -138,6 +164,7 @@ class Company:
             "members": list(self.members.values()),
             "keys": list(self.keys.values()),
             "tokens": list(self.tokens),
+            "companies": list(self.companies.values()),
         }
 
     @classmethod
@@ -151,6 +178,10 @@ class Company:
         company.members = {m["id"]: m for m in data.get("members", [])}
         company.keys = {k["id"]: k for k in data.get("keys", [])}
         company.tokens = list(data.get("tokens", []))
+        if "companies" in data:
+            company.companies = {c["id"]: c for c in data["companies"]}
+        else:
+            company.seed_companies()  # a state file written before companies were stored
         return company
 
 

@@ -480,6 +480,9 @@ def write_if_changed(path, content, check_mode):
     if not check_mode:
         directory = os.path.dirname(path) or "."
         try:
+            # A reports directory that does not exist yet is made, as a report needs one only now.
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o755)
             fd, temporary = tempfile.mkstemp(prefix=".manual-steps-", dir=directory)
             with io.open(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(content)

@@ -182,6 +182,7 @@ options:
       - The file is rewritten only when its content changes (the task then reports a change); its rows are
         sorted by customer name, so the content depends only on the mapping and the console's customers.
       - Without it, RV(manual_steps) lists every step; with it, the first 20 and a line pointing at the file.
+      - Its directory is created (mode 0755) when the file is first written.
     type: path
 seealso:
   - module: msp.umbrella_psa.umbrella_psa_integration

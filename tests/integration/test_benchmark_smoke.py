@@ -2,7 +2,8 @@
 
 No timing is asserted (it depends on the machine); the figures that must hold on any machine are:
 the collection's converged run writes nothing, and the uri baseline reaches the same verified end
-state, so the comparison is between two flows that do the same job.
+state, so the comparison is between two flows that do the same job. The mapping phase runs on a few
+customers only (the default is 5,000).
 """
 
 import json
@@ -15,6 +16,7 @@ from support.ansible_runner import BUILD_DIR, REPO_ROOT, stage_collection
 
 PHASES = ("ours-fresh", "ours-converged", "uri-fresh", "uri-converged", "floor")
 TENANTS = 3
+MAPPING_CUSTOMERS = 30
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +25,7 @@ def bench(tmp_path_factory):
     root = tmp_path_factory.mktemp("bench")
     proc = subprocess.run(
         [sys.executable, str(REPO_ROOT / "benchmarks" / "run.py"), "--tenants", str(TENANTS), "--forks", "5",
+         "--mapping-customers", str(MAPPING_CUSTOMERS),
          "--work-dir", str(root / "work"), "--results-dir", str(root / "results"),
          "--collections-path", str(BUILD_DIR)],
         capture_output=True, text=True, cwd=REPO_ROOT, timeout=1800, check=False)
@@ -76,3 +79,18 @@ def test_floor_matches_our_task_count(bench):
     assert ran["floor"]["floor_tasks_per_tenant"] == ran["ours-fresh"]["tasks"]["tasks_per_host_typical"]
     assert ran["floor"]["tasks"]["tasks_per_host_typical"] == ran["floor"]["floor_tasks_per_tenant"]
     assert ran["floor"]["requests"]["total"] == 0
+
+
+def test_mapping_phase_maps_every_customer_then_writes_nothing(bench):
+    proc, result = bench
+    mapping = result["mapping"]
+    assert mapping["problems"] == [] and mapping["mapped"] == MAPPING_CUSTOMERS
+    assert mapping["companies"] == MAPPING_CUSTOMERS  # every customer onto its own company
+    fresh, converged = mapping["fresh"], mapping["converged"]
+    assert fresh["by_route"]["PUT /admin/v2/psa/customers/{id}"] == MAPPING_CUSTOMERS == fresh["writes"]
+    assert fresh["company_lookups"] == converged["company_lookups"] == 1  # 30 identifiers fit one batch
+    assert converged["writes"] == 0 and converged["changed"] is False and converged["requests"] > 0
+    assert fresh["wall_s"] > 0 and converged["wall_s"] > 0
+    met = {t["target"]: t["met"] for t in result["targets"] if t["target"].startswith("mapping")}
+    assert list(met.values()) == [True, True], met
+    assert "| converged |" in proc.stdout and "company lookups" in proc.stdout

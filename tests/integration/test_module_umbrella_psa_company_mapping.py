@@ -195,3 +195,20 @@ def test_public_server_fails_with_the_steps_by_default(tenant):
     assert "does not offer the API" in failed.result["msg"]
     assert "%s (customer id %d): set ConnectWise Company ID to Contoso" % (
         customer["customerName"], customer["customerId"]) in failed.result["msg"]
+
+
+def test_inactive_and_deleted_companies_are_refused_before_any_write(tenant):
+    # Checked against the published company list, so in both profiles alike.
+    control, company_id = tenant["emulator"].control, tenant["connection"]["cw_company_id"]
+    control.request("POST", "connectwise/%s/companies/Fabrikam" % company_id, {"status": "Inactive"}, expect=200)
+    control.request("POST", "connectwise/%s/companies/Northwind" % company_id, {"deletedFlag": True}, expect=200)
+    first, second, third = tenant["customers"][:3]
+    failed = play(tenant, mappings=[{"customer": first["customerName"], "company": "Contoso"},
+                                    {"customer": second["customerName"], "company": "fabrikam"},
+                                    {"customer": third["customerName"], "company": "Northwind"}])
+    assert failed.result["failed"] is True and failed.writes == 0
+    errors = failed.result["errors"]
+    assert [e.split(":")[0] for e in errors] == ["mappings[1].company", "mappings[2].company"]
+    assert "the ConnectWise company 'Fabrikam' (id 3) has status 'Inactive'" in errors[0]
+    assert "the ConnectWise company 'Northwind' (id 4) is deleted" in errors[1]
+    assert console_mappings(tenant) == {}

@@ -3,6 +3,7 @@
 import copy
 import csv
 import io
+import os
 import re
 from urllib.parse import urlencode
 
@@ -293,6 +294,23 @@ def test_without_extension_prune_adds_clear_rows_and_check_mode_writes_no_file(t
         "Umbrella console: Customer Management › Beta (customer id 1002): clear ConnectWise Company ID (when it is "
         "set), then Save.",
         "The same steps are in %s." % steps_file]
+
+
+def test_without_extension_the_steps_file_directory_is_made_when_first_written(tmp_path):
+    steps_file = tmp_path / "reports" / "acme-company-mapping.csv"
+    options = dict(mappings=[{"customer": "Alpha", "company": "Contoso"}], on_unsupported="report",
+                   manual_steps_file=str(steps_file))
+    checked = run(FakeUmbrella(["Alpha"], extension=False), FakeConnectWise(COMPANIES), check_mode=True, **options)
+    assert checked["changed"] is True and not steps_file.parent.exists()
+    result = run(FakeUmbrella(["Alpha"], extension=False), FakeConnectWise(COMPANIES), **options)
+    assert result["changed"] is True and steps_file.read_text().splitlines()[1] == "Alpha,1001,ConnectWise Company ID,Contoso"
+    assert oct(steps_file.parent.stat().st_mode & 0o777) == oct(0o755 & ~_umask())
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_without_extension_fail_carries_the_steps():
