@@ -7,26 +7,18 @@ nothing. public: nothing can be written or read back, so the module writes the m
 import csv
 import io
 import itertools
-import json
 
 import pytest
 
-from support.ansible_runner import REPO_ROOT, run_playbook
-from support.emulator import EmulatorProcess
+from support.ansible_runner import REPO_ROOT
+from support.module_play import play_module, skip_unless_profile
 
 PLAYBOOK = REPO_ROOT / "tests" / "integration" / "playbooks" / "company_mapping" / "main.yml"
-TOKEN_ROUTE = "POST /auth/v2/token"
 CUSTOMERS = 320
 # The companies every emulated ConnectWise company starts with (besides itself).
 COMPANIES = ["Contoso", "Fabrikam", "Northwind", "AdventureWorks"]
 CW_PRIVATE_KEY = "cwPrivKey-company-mapping-0001"
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="module", params=["extended", "public"])
-def emulator(request):
-    with EmulatorProcess(profile=request.param) as emu:
-        yield emu
 
 
 @pytest.fixture
@@ -49,30 +41,9 @@ def tenant(emulator, tmp_path):
             "customers": customers}
 
 
-class Run:
-    def __init__(self, result, by_route, output):
-        self.result, self.by_route, self.output = result, by_route, output
-
-    @property
-    def writes(self):
-        """Requests that change something (the token request changes nothing in either vendor)."""
-        return sum(n for route, n in self.by_route.items() if not route.startswith("GET ") and route != TOKEN_ROUTE)
-
-    def count(self, prefix):
-        return sum(n for route, n in self.by_route.items() if route.startswith(prefix))
-
-
 def play(tenant, *args, **options):
-    emulator = tenant["emulator"]
-    result_file = tenant["tmp"] / ("result-%d.json" % next(_numbers))
-    emulator.control.reset_stats()
-    extra = dict(tenant["connection"], result_file=str(result_file), **options)
-    run = run_playbook(PLAYBOOK, *args, extra_vars=extra, json_output=False)
-    by_route = emulator.control.stats()["by_route"]
-    assert result_file.exists(), run.stdout + run.stderr
-    output = run.stdout + run.stderr
-    assert CW_PRIVATE_KEY not in output and CW_PRIVATE_KEY not in result_file.read_text()
-    return Run(json.loads(result_file.read_text()), by_route, output)
+    return play_module(PLAYBOOK, tenant["emulator"], tenant["tmp"], tenant["connection"], *args,
+                       secrets=[CW_PRIVATE_KEY], verbose=False, **options)
 
 
 def write_mapping_csv(tenant, customers):
@@ -96,13 +67,11 @@ def wanted(tenant):
 
 
 def extended_only(tenant):
-    if tenant["emulator"].profile != "extended":
-        pytest.skip("the mapping extension is served in the extended profile only")
+    skip_unless_profile(tenant["emulator"], "extended", "the mapping extension is served in the extended profile only")
 
 
 def public_only(tenant):
-    if tenant["emulator"].profile != "public":
-        pytest.skip("manual steps are returned in the public profile only")
+    skip_unless_profile(tenant["emulator"], "public", "manual steps are returned in the public profile only")
 
 
 def test_check_then_map_hundreds_then_rerun_writes_nothing(tenant):

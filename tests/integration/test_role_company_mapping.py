@@ -12,7 +12,7 @@ import itertools
 import pytest
 
 from role.harness import Tenants, changed_tasks, results, task_name
-from support.emulator import EmulatorProcess
+from support.module_play import skip_unless_profile
 
 CUSTOMERS = 30
 COMPANIES = ["Contoso", "Fabrikam", "Northwind", "AdventureWorks"]
@@ -20,12 +20,6 @@ COMPANIES = ["Contoso", "Fabrikam", "Northwind", "AdventureWorks"]
 MAPPING_FILE = "{{ inventory_dir }}/../mappings/{{ inventory_hostname }}.csv"
 MAPPING_TASK = "Map the Umbrella customers to ConnectWise companies"
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="module", params=["extended", "public"])
-def emulator(request):
-    with EmulatorProcess(profile=request.param) as emu:
-        yield emu
 
 
 @pytest.fixture
@@ -73,8 +67,7 @@ def summary_text(run):
 
 
 def only(tenants, profile):
-    if tenants.emulator.profile != profile:
-        pytest.skip("%s profile only" % profile)
+    skip_unless_profile(tenants.emulator, profile, "%s profile only" % profile)
 
 
 def test_mapping_applied_then_rerun_changes_nothing(tenants):
