@@ -8,11 +8,14 @@ import sys
 import tarfile
 from pathlib import Path
 
+import pytest
 import yaml
+from ansible.release import __version__ as ansible_release
 
 from support.ansible_runner import REPO_ROOT, ansible_env, stage_collection
 
 BIN = Path(sys.executable).parent
+ANSIBLE_VERSION = tuple(int(part) for part in ansible_release.split(".")[:2])
 MODULES = ["cw_security_role", "cw_api_member", "cw_api_key", "cw_access_info", "umbrella_psa_integration",
            "umbrella_psa_company_mapping", "key_store"]
 
@@ -63,6 +66,9 @@ def test_installed_tarball_documents_every_plugin(tmp_path):
     assert "psa_cw_site" in role_doc
 
 
+# The example inventory holds single-value !vault secrets, which the role's argument validation of
+# ansible-core 2.17 and 2.18 rejects (ansible/ansible#79624; docs/user-guide.md says what to do there).
+@pytest.mark.skipif(ANSIBLE_VERSION < (2, 19), reason="inline !vault role arguments need ansible-core 2.19+")
 def test_demo_runs_from_the_installed_tarball_and_converges(tmp_path):
     """The example playbook provisions the demo tenants from a clean install of the tarball, twice.
 
