@@ -4,7 +4,7 @@
 #   make test    everything CI runs: unit, emulator, integration, molecule, sanity, lint
 #   make test-newest   the suite again on the newest supported ansible-core (Python 3.12)
 #   make test-oldest   the pytest part of the suite on the oldest supported ansible-core (2.17)
-#   make docs    the collection's HTML reference (antsibull-docs + Sphinx) in build/docs/html
+#   make docs    the collection's HTML reference (antsibull-docs + Sphinx) in build/docs/build/html
 #   make bench N=200   the benchmark
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -35,7 +35,7 @@ help:
 	@echo "make test   - run the whole test suite"
 	@echo "make test-newest - the suite on ansible-core $(NEWEST_CORE) / Python $(NEWEST_PYTHON_VERSION)"
 	@echo "make test-oldest - unit, emulator, integration and reliability tests on ansible-core $(OLDEST_CORE)"
-	@echo "make docs   - the HTML reference of every plugin and the role, in $(DOCS_DIR)/html"
+	@echo "make docs   - the HTML reference of every plugin and the role, in $(DOCS_DIR)/build/html"
 	@echo "make bench N=200 - the benchmark"
 	@echo "make reliability - faults, hostile input, secrets (RELIABILITY_FULL=1 for the full sizes)"
 
