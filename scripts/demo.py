@@ -10,7 +10,9 @@
    reports a person works through;
 5. stop the emulator.
 
-Everything the demo writes goes under ``.demo/`` (git-ignored).
+Everything the demo writes goes under ``.demo/`` (git-ignored), or under ``--work-dir``. The collection
+comes from the staged copy under build/, or from ``--collections-path`` (for example a path the built
+tarball was installed into with ``ansible-galaxy collection install -p``).
 """
 
 import argparse
@@ -53,19 +55,19 @@ def load_tenants():
     return tenants
 
 
-def start_emulator(profile):
-    ready_file = DEMO_DIR / "emulator-ready.json"
+def start_emulator(profile, demo_dir):
+    ready_file = demo_dir / "emulator-ready.json"
     ready_file.unlink(missing_ok=True)
-    log = open(DEMO_DIR / "emulator.log", "wb")
+    log = open(demo_dir / "emulator.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--profile", profile, "--port", "0",
-         "--ready-file", str(ready_file), "--tls-dir", str(DEMO_DIR / "tls")],
+         "--ready-file", str(ready_file), "--tls-dir", str(demo_dir / "tls")],
         cwd=str(REPO_ROOT), stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 30
     while not ready_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             stop_emulator(process)
-            sys.exit("The emulator did not start; see %s" % (DEMO_DIR / "emulator.log"))
+            sys.exit("The emulator did not start; see %s" % (demo_dir / "emulator.log"))
         time.sleep(0.05)
     return process, json.loads(ready_file.read_text())
 
@@ -100,26 +102,27 @@ def seed(ready, tenants):
             sys.exit("Seeding tenant %s failed: %s %s" % (name, response.status_code, response.text[:300]))
 
 
-def write_emulator_vars(ready):
+def write_emulator_vars(ready, demo_dir):
     site = ready["url"].split("://", 1)[1]
     document = {
         "psa_cw_site": site,
         "psa_cw_ca_path": ready["ca_file"],
         "psa_umbrella_base_url": ready["url"],
         "psa_umbrella_ca_path": ready["ca_file"],
-        "psa_key_store_dir": str(DEMO_DIR / "keys"),
-        "psa_report_dir": str(DEMO_DIR / "reports"),
+        "psa_key_store_dir": str(demo_dir / "keys"),
+        "psa_report_dir": str(demo_dir / "reports"),
     }
-    path = DEMO_DIR / "emulator-vars.yml"
+    path = demo_dir / "emulator-vars.yml"
     path.write_text("# Written by scripts/demo.py for this emulator start.\n" + yaml.safe_dump(document))
     return path
 
 
-def run_playbook(title, vars_file, *extra):
+def run_playbook(title, vars_file, collections_path, *extra):
     print("\n=== %s ===" % title, flush=True)
     env = dict(os.environ)
     env.update({
-        "ANSIBLE_COLLECTIONS_PATH": str(BUILD_DIR),
+        "ANSIBLE_COLLECTIONS_PATH": str(collections_path),
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
         "ANSIBLE_VAULT_PASSWORD_FILE": str(VAULT_PASSWORD_FILE),
         "ANSIBLE_CALLBACK_RESULT_FORMAT": "yaml",
         "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "false",
@@ -129,7 +132,8 @@ def run_playbook(title, vars_file, *extra):
     })
     command = [str(BIN_DIR / "ansible-playbook"), "msp.umbrella_psa.provision_tenants",
                "-i", str(INVENTORY), "-e", "@%s" % vars_file, *extra]
-    process = subprocess.Popen(command, cwd=str(REPO_ROOT), env=env, stdout=subprocess.PIPE, text=True)
+    # Run outside the repository, so that the collection can only come from collections_path.
+    process = subprocess.Popen(command, cwd=str(vars_file.parent), env=env, stdout=subprocess.PIPE, text=True)
     lines = []
     for line in process.stdout:
         sys.stdout.write(line)
@@ -152,23 +156,29 @@ def print_recap(title, recap):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=("extended", "public"), default="extended")
+    parser.add_argument("--collections-path", type=Path, default=None,
+                        help="where Ansible finds msp.umbrella_psa (default: the staged copy under build/)")
+    parser.add_argument("--work-dir", type=Path, default=DEMO_DIR,
+                        help="for the emulator's files, the key store and the reports (default: .demo/)")
     args = parser.parse_args()
+    demo_dir = args.work_dir.resolve()
+    collections_path = args.collections_path.resolve() if args.collections_path else BUILD_DIR
 
-    if not COLLECTION_DIR.exists():
+    if args.collections_path is None and not COLLECTION_DIR.exists():
         subprocess.run([str(REPO_ROOT / "scripts" / "stage-collection"), str(COLLECTION_DIR)], check=True)
     # A fresh emulator holds no keys: start from an empty key store and no old reports.
     for stale in ("keys", "reports"):
-        shutil.rmtree(DEMO_DIR / stale, ignore_errors=True)
-    DEMO_DIR.mkdir(exist_ok=True)
+        shutil.rmtree(demo_dir / stale, ignore_errors=True)
+    demo_dir.mkdir(parents=True, exist_ok=True)
 
     tenants = load_tenants()
-    process, ready = start_emulator(args.profile)
+    process, ready = start_emulator(args.profile, demo_dir)
     try:
-        print("Emulator (%s profile) at %s" % (args.profile, ready["url"]))
+        print("Emulator (%s profile) at %s; collections from %s" % (args.profile, ready["url"], collections_path))
         seed(ready, tenants)
-        vars_file = write_emulator_vars(ready)
-        first_rc, first = run_playbook("First run: provision %d tenants" % len(tenants), vars_file)
-        second_rc, second = run_playbook("Second run: the same inventory again", vars_file)
+        vars_file = write_emulator_vars(ready, demo_dir)
+        first_rc, first = run_playbook("First run: provision %d tenants" % len(tenants), vars_file, collections_path)
+        second_rc, second = run_playbook("Second run: the same inventory again", vars_file, collections_path)
     finally:
         stop_emulator(process)
 
@@ -182,10 +192,10 @@ def main():
         changed = sum(r["changed"] for r in second.values())
         print("Second run: %d changes%s." % (changed, "" if changed else " - converged"))
         return 1 if changed else 0
-    reports = sorted((DEMO_DIR / "reports").glob("*.md"))
+    reports = sorted((demo_dir / "reports").glob("*.md"))
     print("The public profile is what real ConnectWise and Umbrella offer today: the steps left for a person are in")
     for report in reports:
-        print("  %s" % report.relative_to(REPO_ROOT))
+        print("  %s" % (report.relative_to(REPO_ROOT) if report.is_relative_to(REPO_ROOT) else report))
     print("After doing them (and setting the vars the reports name), run the playbook again: it verifies and converges.")
     return 0
 

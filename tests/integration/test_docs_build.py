@@ -1,9 +1,13 @@
-"""The collection's reference documentation builds with antsibull-docs: a page per plugin and for the role.
+"""The collection's reference documentation builds with antsibull-docs and Sphinx, as HTML.
 
-Generates the reStructuredText site (what a Sphinx build renders as HTML) from the staged collection, and
-lints every plugin's documentation the way the Ansible docs site does.
+``scripts/build_docs.py`` (``make docs``) is run on a staged copy of the collection: antsibull-docs
+writes the reStructuredText pages, Sphinx renders them with every warning an error. The site must have
+a page for every module, action plugin, callback and role, each carrying its options; and every
+plugin's documentation lints clean the way the Ansible docs site lints it.
 """
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,14 +17,20 @@ import pytest
 from support.ansible_runner import REPO_ROOT, ansible_env
 
 BIN = Path(sys.executable).parent
-MODULES = ["cw_security_role", "cw_api_member", "cw_api_key", "cw_access_info", "umbrella_psa_integration",
-           "umbrella_psa_company_mapping", "key_store"]
+PLUGINS = REPO_ROOT / "plugins"
+# What the site documents, found in the tree, so that a new plugin without a page fails this test.
+MODULES = sorted(p.stem for p in (PLUGINS / "modules").glob("*.py") if p.stem != "__init__")
+ACTIONS = sorted(p.stem for p in (PLUGINS / "action").glob("*.py") if p.stem != "__init__")
+CALLBACKS = sorted(p.stem for p in (PLUGINS / "callback").glob("*.py") if p.stem != "__init__")
+ROLES = sorted(p.name for p in (REPO_ROOT / "roles").iterdir() if (p / "meta" / "argument_specs.yml").is_file())
+# Options whose values ansible hides (no_log): documented like any other option, never as a value.
+NO_LOG_OPTIONS = {"cw_security_role": ["private_key"], "cw_api_member": ["private_key"],
+                  "cw_api_key": ["private_key"], "cw_access_info": ["private_key"],
+                  "umbrella_psa_integration": ["api_secret", "private_key"],
+                  "umbrella_psa_company_mapping": ["api_secret", "connectwise/private_key"]}
 
 
-@pytest.fixture(scope="module")
-def staged(tmp_path_factory):
-    """A staged copy of the collection of its own (build/ is restaged by other test processes)."""
-    root = tmp_path_factory.mktemp("docs-collections")
+def stage(root):
     collection = root / "ansible_collections" / "msp" / "umbrella_psa"
     subprocess.run([str(REPO_ROOT / "scripts" / "stage-collection"), str(collection)], check=True)
     env = ansible_env(json_output=False)
@@ -28,32 +38,82 @@ def staged(tmp_path_factory):
     return collection, env
 
 
-def antsibull_docs(args, cwd, env):
-    proc = subprocess.run([str(BIN / "antsibull-docs"), *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          check=False, timeout=600)
-    assert proc.returncode == 0, "antsibull-docs %s failed:\n%s\n%s" % (" ".join(args), proc.stdout, proc.stderr)
-    return proc.stdout + proc.stderr
+def build_docs(dest, env):
+    return subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "build_docs.py"), str(dest)], env=env,
+                          capture_output=True, text=True, check=False, timeout=900)
 
 
-def test_collection_docs_have_a_page_per_plugin_and_for_the_role(staged, tmp_path):
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory):
+    """A staged copy of the collection of its own (build/ is restaged by other test processes)."""
+    return stage(tmp_path_factory.mktemp("docs-collections"))
+
+
+@pytest.fixture(scope="module")
+def site(staged, tmp_path_factory):
     _collection, env = staged
-    dest = tmp_path / "docs"
-    dest.mkdir(mode=0o700)
-    antsibull_docs(["collection", "--use-current", "--dest-dir", str(dest), "msp.umbrella_psa"], tmp_path, env)
-    pages = dest / "collections" / "msp" / "umbrella_psa"
-    expected = ["%s_module.rst" % m for m in MODULES] + ["plan_callback.rst", "psa_integration_role.rst", "index.rst"]
-    assert sorted(p.name for p in pages.iterdir()) == sorted(expected)
-    index = (pages / "index.rst").read_text()
+    dest = tmp_path_factory.mktemp("docs") / "site"
+    proc = build_docs(dest, env)
+    assert proc.returncode == 0, "the docs build failed:\n%s\n%s" % (proc.stdout[-6000:], proc.stderr[-6000:])
+    html = dest / "build" / "html"
+    assert str(html / "index.html") in proc.stdout
+    return html
+
+
+def option_anchors(page):
+    return set(re.findall(r'id="parameter-([A-Za-z0-9_/-]+)"', page.read_text()))
+
+
+def test_html_has_a_page_per_module_action_callback_and_role(site):
+    assert len(MODULES) >= 7 and CALLBACKS == ["plan"] and ROLES == ["psa_integration"]
+    assert set(ACTIONS) <= set(MODULES), "an action plugin without a module documents nothing"
+    expected = {"%s_module.html" % m for m in MODULES} | {"%s_callback.html" % c for c in CALLBACKS}
+    expected |= {"%s_role.html" % r for r in ROLES}
+    pages = {p.name for p in site.glob("*.html")} - {"index.html", "search.html", "genindex.html",
+                                                     "environment_variables.html"}
+    assert pages == expected
+    index = (site / "index.html").read_text()
+    for page in sorted(expected):
+        assert 'href="%s"' % page in index, page
+        text = (site / page).read_text()
+        assert "<h1>" in text and "Synopsis" in text
+    for action in ACTIONS:
+        assert "corresponding" in (site / ("%s_module.html" % action)).read_text()
+    assert "Module error" not in "".join((site / page).read_text() for page in expected)
+    # Links into the Ansible documentation resolve to real addresses, not to broken references.
+    assert "https://docs.ansible.com/projects/ansible/devel/plugins/action.html#action-plugins" in \
+        (site / "cw_api_key_module.html").read_text()
+
+
+def test_pages_carry_every_option_secrets_included(staged, site):
+    _collection, env = staged
     for module in MODULES:
-        assert "msp.umbrella_psa.%s#module" % module in index
-    assert "msp.umbrella_psa.plan#callback" in index and "psa_integration_role" in index
-    callback = (pages / "plan_callback.rst").read_text()
-    assert "PSA_PLAN_FILE" in callback and "callback_plan" in callback
-    assert "psa_cw_site" in (pages / "psa_integration_role.rst").read_text()
-    assert "Module error" not in "".join(p.read_text() for p in pages.iterdir())
+        proc = subprocess.run([str(BIN / "ansible-doc"), "--json", "msp.umbrella_psa." + module], env=env,
+                              capture_output=True, text=True, check=True)
+        options = set(json.loads(proc.stdout)["msp.umbrella_psa." + module]["doc"]["options"])
+        anchors = option_anchors(site / ("%s_module.html" % module))
+        assert options and options <= anchors, (module, sorted(options - anchors))
+        assert set(NO_LOG_OPTIONS.get(module, [])) <= anchors, module
+    role = site / "psa_integration_role.html"
+    assert {"main--psa_cw_site", "main--psa_cw_private_key", "main--psa_umbrella_api_secret"} <= option_anchors(role)
+    callback = (site / "plan_callback.html").read_text()
+    assert "plan_file" in option_anchors(site / "plan_callback.html") and "PSA_PLAN_FILE" in callback
+
+
+def test_a_broken_reference_fails_the_build(tmp_path):
+    """Warnings are errors: a module documentation linking to a label nobody defines stops the build."""
+    collection, env = stage(tmp_path / "collections")
+    module = collection / "plugins" / "modules" / "key_store.py"
+    text = module.read_text()
+    assert "short_description:" in text
+    module.write_text(text.replace("description:\n", "description:\n  - See R(the missing page,no_such_label).\n", 1))
+    proc = build_docs(tmp_path / "site", env)
+    assert proc.returncode != 0
+    assert "no_such_label" in proc.stdout + proc.stderr
 
 
 def test_plugin_docs_lint_clean(staged):
     collection, env = staged
-    output = antsibull_docs(["lint-collection-docs", "--plugin-docs", "."], collection, env)
-    assert output.strip() == "", output
+    proc = subprocess.run([str(BIN / "antsibull-docs"), "lint-collection-docs", "--plugin-docs", "."], cwd=collection,
+                          env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert proc.returncode == 0 and (proc.stdout + proc.stderr).strip() == "", proc.stdout + proc.stderr
