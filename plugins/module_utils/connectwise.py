@@ -22,10 +22,12 @@ from ansible.module_utils.six.moves.urllib.parse import quote, urljoin, urlsplit
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import (
     HAS_REQUESTS,
+    MaybeAppliedError,
     TransportError,
     new_session,
     require_requests,
     send,
+    write_once,
 )
 
 if HAS_REQUESTS:
@@ -39,8 +41,8 @@ _MAX_MESSAGE = 500
 __all__ = [
     'DEFAULT_API_VERSION', 'ConnectWiseClient', 'ConnectWiseError', 'ConnectWiseNotFound',
     'ConnectWiseUnsupported', 'ConnectWiseAuthError', 'ConditionValueError', 'conditions',
-    'TransportError', 'cached_list', 'clear_codebase_cache', 'has_shared_store', 'parse_link_header', 'remember_list',
-    'set_shared_store',
+    'MaybeAppliedError', 'TransportError', 'cached_list', 'clear_codebase_cache', 'has_shared_store',
+    'parse_link_header', 'remember_list', 'set_shared_store',
 ]
 
 # Facts that do not change during a run (a company's codebase, its setup screens catalogue, the
@@ -571,8 +573,21 @@ class ConnectWiseClient:
                                    path=self._clean_path(path) + '/count')
         return body['count']
 
-    def post(self, path, body):
-        return self._request('POST', path, body=body)
+    def post(self, path, body, recover=None):
+        """Create a record (201). ``recover`` finds what this POST would have made.
+
+        Without ``recover``, a POST whose answer is lost (dropped connection, read timeout, 502/504)
+        raises ``MaybeAppliedError``. With it, the client calls ``recover()`` after a lost answer: the
+        record it returns is taken as the POST's answer; None means the POST was not applied and it is
+        sent again (``http.write_once``). Records found by a natural key (a role by name, a member by
+        identifier) make good recoveries.
+        """
+        if recover is None:
+            return self._request('POST', path, body=body)
+        record, _recovered = write_once(
+            lambda: self._request('POST', path, body=body), recover, self.retry_max_time,
+            'ConnectWise POST %s' % self._clean_path(path), sleep=self._sleep, clock=self._clock, rand=self._rand)
+        return record
 
     def put(self, path, body):
         return self._request('PUT', path, body=body)
