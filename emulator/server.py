@@ -119,6 +119,12 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             route, tenant = path, None
         app.stats.record(method, route, tenant)
 
+        # A write a test holds in flight (emulator/hold.py): dropped unserved unless released to apply.
+        held = app.hold.match(method, route, tenant)
+        if held is not None and held.phase == "before" and not held.wait():
+            self._drop()
+            return
+
         fault = app.faults.decide("%s %s %s" % (tenant, method, path))
         if fault.latency:
             time.sleep(fault.latency)
@@ -138,6 +144,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             response = Response(500, {"message": "Internal emulator error"})
         if method in _WRITE_METHODS and response.status < 400:
             app.save()
+        if held is not None and held.phase == "after":
+            held.wait()
         if fault.kind is not None:
             # Served, and the answer is lost on the way back.
             self._send_fault(fault, is_connectwise, method)

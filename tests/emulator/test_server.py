@@ -135,6 +135,18 @@ def test_state_file_survives_a_restart(tmp_path):
         assert tenant.post("/system/securityRoles", {"name": "Next"}).json()["id"] == role["id"] + 1
 
 
+def test_a_restart_on_the_same_port_and_tls_dir_keeps_the_certificate_its_clients_trust(tmp_path):
+    tls_dir = tmp_path / "tls"
+    with EmulatorProcess(profile="extended", tls_dir=tls_dir) as first:
+        port, ca = first.port, (tls_dir / "ca.pem").read_bytes()
+        session = new_session(first.ca_file)
+        assert session.get(first.url + "/_emulator/health", timeout=10).status_code == 200
+    with EmulatorProcess(profile="extended", tls_dir=tls_dir, port=port) as second:
+        assert second.port == port and (tls_dir / "ca.pem").read_bytes() == ca
+        # The session of the first process still trusts the second.
+        assert session.get(second.url + "/_emulator/health", timeout=10).status_code == 200
+
+
 def test_ready_line_on_stdout_and_clean_sigterm(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "emulator", "--profile", "public", "--port", "0",
                                 "--plain-http"], cwd=str(REPO_ROOT), stdout=subprocess.PIPE,
