@@ -89,3 +89,87 @@ def integration_holds_working_key(tenants, host):
     for function, wanted in REQUIRED_LEVELS.items():
         for level, value in wanted.items():
             assert levels[function][level] == value, (host, function, level, levels[function][level])
+
+
+def tenant_labels(tenants, host):
+    """How the emulator names a tenant's requests (its ConnectWise company and its Umbrella org)."""
+    return ["connectwise:%s" % tenants.hosts[host]["company_id"].lower(), "umbrella:%s" % tenants.hosts[host]["org_id"]]
+
+
+def wait_until_held(control, process, timeout=300):
+    """Wait until the emulator holds the armed write; the playbook must still be running."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        status = control.hold_status()
+        if status["held"]:
+            return status
+        assert process.poll() is None, "the playbook ended (exit %s) before the held write: %s" % (
+            process.returncode, status)
+        assert time.monotonic() < deadline, "no write held after %ss: %s" % (timeout, status)
+        time.sleep(0.02)
+
+
+def _children():
+    """{parent pid: [child pids]} of every process, from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, encoding="utf-8", errors="replace") as handle:
+                # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    return children
+
+
+def _tree(pid):
+    tree, pending, children = [], [pid], _children()
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending.extend(children.get(current, []))
+    return tree
+
+
+def kill_process_group(process):
+    """SIGKILL a playbook started with Tenants.start(), its process group and every worker; wait for it.
+
+    ansible-core's task workers leave the playbook's process group (setsid), so a signal to the group
+    alone would leave them running the current task: the tree is frozen (SIGSTOP, so that nothing
+    forks in between), then killed.
+    """
+    import signal
+    if process.poll() is None:
+        frozen = set()
+        for _round in range(3):
+            for pid in set(_tree(process.pid)) - frozen:
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                    frozen.add(pid)
+                except ProcessLookupError:
+                    pass
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        for pid in frozen:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    process.wait()
+
+
+def umbrella_keys_authenticate(tenants):
+    """Nothing lost: every Umbrella integration that holds a key holds one that authenticates."""
+    for host in tenants.hosts:
+        psa = tenants.umbrella_psa(host)
+        if psa.get("psa") != "connectwise":
+            continue
+        status, identifier = tenants.authenticate(host, psa["connectwise"]["publicKey"],
+                                                  psa["connectwise"]["privateKey"])
+        assert status == 200 and (identifier or "").lower() == "umbrella", (host, status, identifier)
