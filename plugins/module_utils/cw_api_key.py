@@ -118,7 +118,7 @@ def _revoke(client, keys_path, keys):
 
 
 def _discard_lost_keys(client, keys_path, description, known):
-    """After a key POST whose answer was lost: delete the key it made, if any; None (create again).
+    """After a key POST whose answer was lost: delete the key it made, if any, so that it is created again.
 
     The private half of a key exists only in the answer to the POST that created it, so a key whose
     answer was lost can never be used. A key of this description that was not listed just before the
@@ -130,7 +130,6 @@ def _discard_lost_keys(client, keys_path, description, known):
     lost = [k for k in listed if isinstance(k, dict) and k.get("description") == description
             and k.get("id") not in known_ids]
     _revoke(client, keys_path, lost)
-    return None
 
 
 def run(params, check_mode=False, client=None):
