@@ -220,10 +220,10 @@ class ControlAPI:
         return Response(200, self.app.hold.status())
 
     def _release_hold(self, payload):
-        apply = payload.get("apply")
-        if apply is not None and not isinstance(apply, bool):
-            raise ControlError("apply must be true or false")
-        return Response(200, self.app.hold.release(apply))
+        apply, answer = payload.get("apply"), payload.get("answer", True)
+        if (apply is not None and not isinstance(apply, bool)) or not isinstance(answer, bool):
+            raise ControlError("apply and answer must be true or false")
+        return Response(200, self.app.hold.release(apply, answer))
 
     def _expire_umbrella_tokens(self, payload):
         if self.app.umbrella is None:

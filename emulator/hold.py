@@ -4,7 +4,8 @@ Armed with ``{"index": k, "phase": "before"|"after", "route"?, "tenants"?}``, th
 matches (counted from the moment it was armed) is held: ``before`` it is served, or ``after`` it was
 served and before its answer is sent. A test waits until ``held`` is true, kills its client, and
 releases the request: a write held ``before`` is then dropped unserved (or served, with ``apply``);
-one held ``after`` gets its answer sent to whoever still listens.
+one held ``after`` gets its answer sent to whoever still listens, or, with ``answer: false``, its
+connection closed without one (a write applied whose answer is lost).
 
 Writes are the vendor requests that change something: POST, PUT, PATCH and DELETE, except Umbrella's
 token request. The journal lists every matching write since the hold was armed (``METHOD route``), so
@@ -34,12 +35,15 @@ class _Ticket:
     def __init__(self, phase):
         self.phase = phase
         self.apply = phase == "after"
+        self.answer = True
         self.waiting = False
         self._released = threading.Event()
 
-    def release(self, apply):
+    def release(self, apply, answer=True):
         if apply is not None:
             self.apply = bool(apply) or self.phase == "after"
+        # False: the connection is closed instead of answering (the answer is lost on the way back).
+        self.answer = bool(answer)
         self._released.set()
 
     def wait(self):
@@ -93,12 +97,12 @@ class WriteHold:
                     "held": ticket is not None and ticket.waiting, "request": self._held,
                     "journal": list(self._journal)}
 
-    def release(self, apply=None):
+    def release(self, apply=None, answer=True):
         with self._lock:
             ticket, self._ticket = self._ticket, None
         if ticket is None:
             raise HoldSpecError("no request is held")
-        ticket.release(apply)
+        ticket.release(apply, answer)
         return self.status()
 
     def match(self, method, route, tenant):

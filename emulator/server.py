@@ -122,6 +122,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         # A write a test holds in flight (emulator/hold.py): dropped unserved unless released to apply.
         held = app.hold.match(method, route, tenant)
         if held is not None and held.phase == "before" and not held.wait():
+            app.stats.record_status("drop")
             self._drop()
             return
 
@@ -146,6 +147,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             app.save()
         if held is not None and held.phase == "after":
             held.wait()
+            if not held.answer:
+                app.stats.record_status("drop")
+                self._drop()
+                return
         if fault.kind is not None:
             # Served, and the answer is lost on the way back.
             self._send_fault(fault, is_connectwise, method)

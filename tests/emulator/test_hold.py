@@ -100,6 +100,17 @@ def test_a_write_held_after_it_was_served_is_applied_before_its_answer(tenant):
     assert pending["answer"].status_code == 201
 
 
+def test_a_write_held_after_it_was_served_may_lose_its_answer(tenant):
+    control = tenant.emulator.control
+    control.hold(index=1, phase="after")
+    pending = in_background(lambda: tenant.post("/system/securityRoles", {"name": "Answer lost"}))
+    wait_until_held(control)
+    control.release_hold(answer=False)
+    pending["thread"].join(10)
+    assert isinstance(pending.get("error"), requests.ConnectionError)
+    assert "Answer lost" in role_names(tenant)
+
+
 def test_writes_of_other_tenants_are_not_counted(emulator, tenant):
     other = seed_tenant(emulator)
     emulator.control.hold(index=1, tenants=[label(other)])

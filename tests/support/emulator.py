@@ -103,8 +103,11 @@ class ControlClient:
     def hold_status(self):
         return self.request("GET", "hold", expect=200).json()
 
-    def release_hold(self, apply=None):
-        return self.request("POST", "hold/release", {} if apply is None else {"apply": apply}, expect=200).json()
+    def release_hold(self, apply=None, answer=True):
+        body = {"answer": answer}
+        if apply is not None:
+            body["apply"] = apply
+        return self.request("POST", "hold/release", body, expect=200).json()
 
     def clear_hold(self):
         return self.request("DELETE", "hold", expect=200).json()
