@@ -282,7 +282,7 @@ def send(session, method, url, retry_max_time, timeout, describe,
 
 
 def write_once(send_write, recover, retry_max_time, describe, sleep=None, clock=None, rand=None):
-    """Apply a non-idempotent write exactly once, although its answer may be lost on the way back.
+    """Finish a non-idempotent write whose answer may be lost on the way back, never applying it twice.
 
     :arg send_write: sends the write and returns its outcome (raises ``MaybeAppliedError`` when the
         answer was lost).
@@ -311,8 +311,9 @@ def write_once(send_write, recover, retry_max_time, describe, sleep=None, clock=
             return found, True
         delay = backoff_delay(lost - 1, rand)
         if clock() + delay > deadline:
+            cause = ('answer %s' % last.last_status) if last.last_status else 'connection lost after sending'
             raise TransportError(
-                '%s failed: its answer was lost %d time(s) and the server did not apply it; gave up within '
-                'retry_max_time=%gs; last error: %s' % (describe, lost, float(retry_max_time), last),
+                '%s failed: its answer was lost %d time(s) and nothing it made was found to keep; gave up '
+                'within retry_max_time=%gs; last: %s' % (describe, lost, float(retry_max_time), cause),
                 describe=describe, last_status=last.last_status)
         sleep(delay)
