@@ -122,6 +122,9 @@ def _one_line(text, limit=_MAX_MESSAGE):
 class ConnectWiseError(Exception):
     """A ConnectWise answer outside 2xx (or one that is not what the API promises)."""
 
+    # True when the request was sent again after an answer was lost (see http.send).
+    repeated_after_send = False
+
     def __init__(self, status, code, message, errors=None, method=None, path=None, hint=None):
         self.status = status
         self.code = code or ''
@@ -490,7 +493,9 @@ class ConnectWiseClient:
             kwargs['data'] = json.dumps(body)
         response = self._send(method, url or self.base_url + path, 'ConnectWise %s %s' % (method, path), **kwargs)
         if not 200 <= response.status_code < 300:
-            raise _error_from_response(response, method, path)
+            error = _error_from_response(response, method, path)
+            error.repeated_after_send = getattr(response, 'repeated_after_send', False)
+            raise error
         return response
 
     def _decode(self, response, method, path):
@@ -601,4 +606,10 @@ class ConnectWiseClient:
         return self._request('PATCH', path, body=operations, idempotent=idempotent)
 
     def delete(self, path):
-        self._request('DELETE', path)
+        try:
+            self._request('DELETE', path)
+        except ConnectWiseNotFound as exc:
+            # An earlier attempt was applied and its answer lost: the repeat finds the record gone,
+            # which is what was asked.
+            if not exc.repeated_after_send:
+                raise

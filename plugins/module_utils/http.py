@@ -209,6 +209,8 @@ def send(session, method, url, retry_max_time, timeout, describe,
         request writes nothing); by default only the idempotent methods are.
     :kwarg kwargs: passed to ``session.request`` (params, json, data, headers, auth...).
     :returns: the last ``requests.Response``; any status outside the retried ones is returned as is.
+        Its ``repeated_after_send`` is True when an earlier attempt may have been applied (its answer
+        was lost) and the request was sent again: a repeated DELETE may then find the record gone.
     :raises TransportError: budget spent, TLS failure, or a non-idempotent request that cannot be
         repeated safely.
     """
@@ -225,6 +227,7 @@ def send(session, method, url, retry_max_time, timeout, describe,
     deadline = clock() + max(float(retry_max_time), 0.0)
     attempts = 0
     retries = 0
+    repeated_after_send = False
     while True:
         attempts += 1
         remaining = deadline - clock()
@@ -250,10 +253,13 @@ def send(session, method, url, retry_max_time, timeout, describe,
             last = _short_error(exc)
             delay = backoff_delay(retries, rand)
             last_status = None
+            lost_answer = not _never_sent(exc)
         else:
             status = response.status_code
             if status not in RETRY_STATUSES:
+                response.repeated_after_send = repeated_after_send
                 return response
+            lost_answer = status not in NOT_APPLIED_STATUSES
             last_status = status
             last = _status_text(response)
             if not idempotent and status not in NOT_APPLIED_STATUSES:
@@ -279,6 +285,7 @@ def send(session, method, url, retry_max_time, timeout, describe,
                 describe=describe, last_status=last_status)
         sleep(delay)
         retries += 1
+        repeated_after_send = repeated_after_send or lost_answer
 
 
 def write_once(send_write, recover, retry_max_time, describe, sleep=None, clock=None, rand=None):

@@ -460,3 +460,18 @@ def test_a_recovery_read_that_fails_is_reported_as_itself(client, server):
     with pytest.raises(ConnectWiseAuthError):
         client.post('/system/apiMembers', {'identifier': 'umbrella'},
                     recover=lambda: client.find('/system/apiMembers', 'identifier', 'umbrella'))
+
+
+@pytest.mark.parametrize('lost', [dropped_after_sending(), Reply(502), Reply(504)])
+def test_a_delete_repeated_after_a_lost_answer_that_finds_the_record_gone_is_done(client, server, lost):
+    server.script('DELETE', MEMBERS + '/9', lost, Reply(404, json={'code': 'NotFound', 'message': 'Member 9 not found'}))
+    assert client.delete('/system/apiMembers/9') is None
+    assert [r.method for r in server.requests] == ['DELETE', 'DELETE']
+
+
+@pytest.mark.parametrize('first', [None, Reply(503), Reply(429, headers={'Retry-After': '0'})])
+def test_a_delete_of_a_missing_record_is_not_found_unless_an_answer_was_lost(client, server, first):
+    missing = Reply(404, json={'code': 'NotFound', 'message': 'Member 9 not found'})
+    server.script('DELETE', MEMBERS + '/9', *([first, missing] if first else [missing]))
+    with pytest.raises(ConnectWiseNotFound):
+        client.delete('/system/apiMembers/9')
