@@ -96,6 +96,12 @@ def tenant_labels(tenants, host):
     return ["connectwise:%s" % tenants.hosts[host]["company_id"].lower(), "umbrella:%s" % tenants.hosts[host]["org_id"]]
 
 
+def kill_process_group(process):
+    """SIGKILL a playbook started with Tenants.start() and every task worker (support.processes)."""
+    from support.processes import kill_tree  # pylint: disable=import-outside-toplevel
+    kill_tree(process)
+
+
 def wait_until_held(control, process, timeout=300):
     """Wait until the emulator holds the armed write; the playbook must still be running."""
     import time
@@ -108,60 +114,6 @@ def wait_until_held(control, process, timeout=300):
             process.returncode, status)
         assert time.monotonic() < deadline, "no write held after %ss: %s" % (timeout, status)
         time.sleep(0.02)
-
-
-def _children():
-    """{parent pid: [child pids]} of every process, from /proc."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry, encoding="utf-8", errors="replace") as handle:
-                # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(entry))
-    return children
-
-
-def _tree(pid):
-    tree, pending, children = [], [pid], _children()
-    while pending:
-        current = pending.pop()
-        tree.append(current)
-        pending.extend(children.get(current, []))
-    return tree
-
-
-def kill_process_group(process):
-    """SIGKILL a playbook started with Tenants.start(), its process group and every worker; wait for it.
-
-    ansible-core's task workers leave the playbook's process group (setsid), so a signal to the group
-    alone would leave them running the current task: the tree is frozen (SIGSTOP, so that nothing
-    forks in between), then killed.
-    """
-    import signal
-    if process.poll() is None:
-        frozen = set()
-        for _round in range(3):
-            for pid in set(_tree(process.pid)) - frozen:
-                try:
-                    os.kill(pid, signal.SIGSTOP)
-                    frozen.add(pid)
-                except ProcessLookupError:
-                    pass
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        for pid in frozen:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    process.wait()
 
 
 def umbrella_keys_authenticate(tenants):
