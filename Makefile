@@ -59,7 +59,7 @@ integration: collection
 
 # Faults, lost answers, crashes, emulator restart, expired tokens, bounded retries, hostile input, secrets,
 # isolation (docs/reliability.md). `make test` runs the small sizes; RELIABILITY_FULL=1 make reliability
-# runs the full ones (100 tenants under faults, a 20-tenant run killed at every write: about 40 minutes).
+# runs the full ones (100 tenants under faults, a 20-tenant run killed at every write: about an hour).
 reliability: collection
 	$(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
 
