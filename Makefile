@@ -37,7 +37,7 @@ help:
 	@echo "make test-oldest - unit, emulator, integration and reliability tests on ansible-core $(OLDEST_CORE)"
 	@echo "make docs   - the HTML reference of every plugin and the role, in $(DOCS_DIR)/build/html"
 	@echo "make bench N=200 - the benchmark"
-	@echo "make reliability - faults, hostile input, secrets (RELIABILITY_FULL=1 for the full sizes)"
+	@echo "make reliability - faults, crashes, restarts, hostile input, secrets (RELIABILITY_FULL=1 for the full sizes)"
 
 # The virtualenv is rebuilt only when the pinned requirements or the ansible-core version change.
 $(VENV)/.installed-$(ANSIBLE_CORE): $(REQUIREMENTS) requirements-test.txt requirements.txt
@@ -65,8 +65,9 @@ emulator-tests: venv
 integration: collection
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
-# Faults, bounded retries, hostile input, secrets, isolation (docs/reliability.md). `make test` runs the
-# small sizes; RELIABILITY_FULL=1 make reliability runs the full ones (100 tenants under faults).
+# Faults, lost answers, crashes, emulator restart, expired tokens, bounded retries, hostile input, secrets,
+# isolation (docs/reliability.md). `make test` runs the small sizes; RELIABILITY_FULL=1 make reliability
+# runs the full ones (100 tenants under faults, a 20-tenant run killed at every write: about an hour).
 reliability: collection
 	$(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
 

@@ -5,6 +5,7 @@ import threading
 
 from emulator.connectwise import ConnectWiseService
 from emulator.faults import FaultInjector
+from emulator.hold import WriteHold
 from emulator.stats import RequestStats
 
 
@@ -28,6 +29,7 @@ class EmulatorApp:
         self.umbrella = umbrella_class(profile, rate_limits=rate_limits) if umbrella_class else None
         self.rate_limits = rate_limits
         self.faults = FaultInjector()
+        self.hold = WriteHold()
         self.stats = RequestStats()
         self.tenants = {}
         self.state_file = state_file

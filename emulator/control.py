@@ -8,6 +8,7 @@ import re
 
 from emulator.connectwise import AlreadyExists, ControlError
 from emulator.faults import FaultSpecError
+from emulator.hold import HoldSpecError
 from emulator.http_types import Response
 
 
@@ -39,6 +40,14 @@ class ControlAPI:
             ("POST", r"/umbrella/([^/]+)/customers", self._umbrella_customers),
             ("POST", r"/umbrella/([^/]+)/customers/([^/]+)/connectwise", self._umbrella_customer_mapping),
         ]
+        # Reliability scenarios: a write held in flight, tokens expired mid-run.
+        self._routes += [
+            ("GET", r"/hold", self._get_hold),
+            ("POST", r"/hold", self._arm_hold),
+            ("DELETE", r"/hold", self._clear_hold),
+            ("POST", r"/hold/release", self._release_hold),
+            ("POST", r"/umbrella/tokens/expire", self._expire_umbrella_tokens),
+        ]
 
     # Paths given to handle() start after "/_emulator".
     def handle(self, method, path, body):
@@ -59,7 +68,7 @@ class ControlAPI:
                 return _error(400, "the body must be a JSON object")
             try:
                 return handler(payload, *match.groups())
-            except (ControlError, FaultSpecError, ValueError, TypeError) as error:
+            except (ControlError, FaultSpecError, HoldSpecError, ValueError, TypeError) as error:
                 return _error(400, str(error))
             except KeyError as error:
                 return _error(404, error.args[0] if error.args else "not found")
@@ -211,3 +220,25 @@ class ControlAPI:
             payload.get("connectwiseCompanyId"))
         self.app.save()
         return Response(200, result)
+
+    # -- reliability scenarios -----------------------------------------------------------------
+    def _get_hold(self, payload):
+        return Response(200, self.app.hold.status())
+
+    def _arm_hold(self, payload):
+        return Response(200, self.app.hold.arm(payload))
+
+    def _clear_hold(self, payload):
+        self.app.hold.clear()
+        return Response(200, self.app.hold.status())
+
+    def _release_hold(self, payload):
+        apply, answer = payload.get("apply"), payload.get("answer", True)
+        if (apply is not None and not isinstance(apply, bool)) or not isinstance(answer, bool):
+            raise ControlError("apply and answer must be true or false")
+        return Response(200, self.app.hold.release(apply, answer))
+
+    def _expire_umbrella_tokens(self, payload):
+        if self.app.umbrella is None:
+            return _error(501, "Umbrella emulation is not available in this build")
+        return Response(200, {"expired": self.app.umbrella.expire_tokens()})

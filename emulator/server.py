@@ -18,12 +18,17 @@ _LOOPBACK = ("127.", "::1", "::ffff:127.")
 _WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
+_FAULT_TEXT = {429: ("TooManyRequests", "Too many requests. Retry later.", "Too Many Requests"),
+               502: ("BadGateway", "The gateway received an invalid answer.", "Bad Gateway"),
+               504: ("GatewayTimeout", "The gateway timed out.", "Gateway Timeout")}
+
+
 def _fault_body(is_connectwise, status):
+    code, message, short = _FAULT_TEXT.get(
+        status, ("ServiceUnavailable", "The service is temporarily unavailable.", "Service Unavailable"))
     if is_connectwise:
-        if status == 429:
-            return {"code": "TooManyRequests", "message": "Too many requests. Retry later.", "errors": None}
-        return {"code": "ServiceUnavailable", "message": "The service is temporarily unavailable.", "errors": None}
-    return {"message": "Too Many Requests" if status == 429 else "Service Unavailable"}
+        return {"code": code, "message": message, "errors": None}
+    return {"message": short}
 
 
 class EmulatorHandler(BaseHTTPRequestHandler):
@@ -114,16 +119,18 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             route, tenant = path, None
         app.stats.record(method, route, tenant)
 
-        fault = app.faults.decide()
-        if fault.latency:
-            time.sleep(fault.latency)
-        if fault.kind == "drop":
+        # A write a test holds in flight (emulator/hold.py): dropped unserved unless released to apply.
+        held = app.hold.match(method, route, tenant)
+        if held is not None and held.phase == "before" and not held.wait():
             app.stats.record_status("drop")
             self._drop()
             return
-        if fault.kind == "status":
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
-            self._send(Response(fault.status, _fault_body(is_connectwise, fault.status), headers), method)
+
+        fault = app.faults.decide("%s %s %s" % (tenant, method, path))
+        if fault.latency:
+            time.sleep(fault.latency)
+        if fault.kind is not None and not fault.after_apply:
+            self._send_fault(fault, is_connectwise, method)
             return
 
         try:
@@ -138,7 +145,25 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             response = Response(500, {"message": "Internal emulator error"})
         if method in _WRITE_METHODS and response.status < 400:
             app.save()
+        if held is not None and held.phase == "after":
+            held.wait()
+            if not held.answer:
+                app.stats.record_status("drop")
+                self._drop()
+                return
+        if fault.kind is not None:
+            # Served, and the answer is lost on the way back.
+            self._send_fault(fault, is_connectwise, method)
+            return
         self._send(response, method)
+
+    def _send_fault(self, fault, is_connectwise, method):
+        if fault.kind == "drop":
+            self.server.app.stats.record_status("drop")
+            self._drop()
+            return
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+        self._send(Response(fault.status, _fault_body(is_connectwise, fault.status), headers), method)
 
     def _drop(self):
         # Close without a byte of response: the client sees a reset/closed connection.

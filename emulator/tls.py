@@ -17,13 +17,34 @@ def _write(path, data, private=False):
         handle.write(data)
 
 
+def _reusable(ca_file, cert_file, key_file, now):
+    """The files of an earlier start, still valid for a day: a restart keeps the certificate its clients trust."""
+    try:
+        with open(cert_file, "rb") as handle:
+            cert = x509.load_pem_x509_certificate(handle.read())
+        with open(ca_file, "rb") as handle:
+            ca_cert = x509.load_pem_x509_certificate(handle.read())
+        with open(key_file, "rb") as handle:
+            serialization.load_pem_private_key(handle.read(), password=None)
+    except (OSError, ValueError):
+        return False
+    return (cert.issuer == ca_cert.subject
+            and cert.not_valid_after_utc > now + datetime.timedelta(days=1)
+            and ca_cert.not_valid_after_utc > now + datetime.timedelta(days=1))
+
+
 def generate(directory, hostnames=("localhost",), addresses=("127.0.0.1", "::1")):
-    """Create ``ca.pem``, ``server.pem`` and ``server.key`` in ``directory``.
+    """Create ``ca.pem``, ``server.pem`` and ``server.key`` in ``directory``, or keep those already there.
 
     Returns ``(ca_file, cert_file, key_file)``. EC P-256 keys keep start-up fast.
     """
     os.makedirs(directory, exist_ok=True)
     now = datetime.datetime.now(datetime.timezone.utc)
+    ca_file = os.path.join(directory, "ca.pem")
+    cert_file = os.path.join(directory, "server.pem")
+    key_file = os.path.join(directory, "server.key")
+    if _reusable(ca_file, cert_file, key_file, now):
+        return ca_file, cert_file, key_file
     not_before = now - datetime.timedelta(minutes=5)
     not_after = now + datetime.timedelta(days=30)
 
@@ -65,9 +86,6 @@ def generate(directory, hostnames=("localhost",), addresses=("127.0.0.1", "::1")
         .sign(ca_key, hashes.SHA256())
     )
 
-    ca_file = os.path.join(directory, "ca.pem")
-    cert_file = os.path.join(directory, "server.pem")
-    key_file = os.path.join(directory, "server.key")
     _write(ca_file, ca_cert.public_bytes(serialization.Encoding.PEM))
     _write(cert_file, server_cert.public_bytes(serialization.Encoding.PEM))
     _write(key_file, server_key.private_bytes(

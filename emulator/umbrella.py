@@ -126,11 +126,14 @@ class UmbrellaService:
             self._limiter.clear()
 
     def expire_tokens(self):
-        """Let every issued token expire now (its next use answers 400 invalid_request)."""
+        """Let every issued token expire now (its next use answers 400 invalid_request); how many were live."""
         with self._lock:
             now = self._clock()
+            live = 0
             for token in self._tokens.values():
+                live += token["expiresAt"] > now
                 token["expiresAt"] = min(token["expiresAt"], now)
+            return live
 
     def add_org(self, org_id, api_key=None, api_secret=None, parent_org_id=None, name=None):
         """Create an organization; a child names its parent and usually has no key of its own.

@@ -22,10 +22,12 @@ from ansible.module_utils.six.moves.urllib.parse import quote, urljoin, urlsplit
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import (
     HAS_REQUESTS,
+    MaybeAppliedError,
     TransportError,
     new_session,
     require_requests,
     send,
+    write_once,
 )
 
 if HAS_REQUESTS:
@@ -39,8 +41,8 @@ _MAX_MESSAGE = 500
 __all__ = [
     'DEFAULT_API_VERSION', 'ConnectWiseClient', 'ConnectWiseError', 'ConnectWiseNotFound',
     'ConnectWiseUnsupported', 'ConnectWiseAuthError', 'ConditionValueError', 'conditions',
-    'TransportError', 'cached_list', 'clear_codebase_cache', 'has_shared_store', 'parse_link_header', 'remember_list',
-    'set_shared_store',
+    'MaybeAppliedError', 'TransportError', 'cached_list', 'clear_codebase_cache', 'has_shared_store',
+    'parse_link_header', 'remember_list', 'set_shared_store',
 ]
 
 # Facts that do not change during a run (a company's codebase, its setup screens catalogue, the
@@ -119,6 +121,9 @@ def _one_line(text, limit=_MAX_MESSAGE):
 
 class ConnectWiseError(Exception):
     """A ConnectWise answer outside 2xx (or one that is not what the API promises)."""
+
+    # True when the request was sent again after an answer was lost (see http.send).
+    repeated_after_send = False
 
     def __init__(self, status, code, message, errors=None, method=None, path=None, hint=None):
         self.status = status
@@ -488,7 +493,9 @@ class ConnectWiseClient:
             kwargs['data'] = json.dumps(body)
         response = self._send(method, url or self.base_url + path, 'ConnectWise %s %s' % (method, path), **kwargs)
         if not 200 <= response.status_code < 300:
-            raise _error_from_response(response, method, path)
+            error = _error_from_response(response, method, path)
+            error.repeated_after_send = getattr(response, 'repeated_after_send', False)
+            raise error
         return response
 
     def _decode(self, response, method, path):
@@ -571,8 +578,21 @@ class ConnectWiseClient:
                                    path=self._clean_path(path) + '/count')
         return body['count']
 
-    def post(self, path, body):
-        return self._request('POST', path, body=body)
+    def post(self, path, body, recover=None):
+        """Create a record (201). ``recover`` finds what this POST would have made.
+
+        Without ``recover``, a POST whose answer is lost (dropped connection, read timeout, 502/504)
+        raises ``MaybeAppliedError``. With it, the client calls ``recover()`` after a lost answer: the
+        record it returns is taken as the POST's answer; None means the POST was not applied and it is
+        sent again (``http.write_once``). Records found by a natural key (a role by name, a member by
+        identifier) make good recoveries.
+        """
+        if recover is None:
+            return self._request('POST', path, body=body)
+        record, _recovered = write_once(
+            lambda: self._request('POST', path, body=body), recover, self.retry_max_time,
+            'ConnectWise POST %s' % self._clean_path(path), sleep=self._sleep, clock=self._clock, rand=self._rand)
+        return record
 
     def put(self, path, body):
         return self._request('PUT', path, body=body)
@@ -586,4 +606,10 @@ class ConnectWiseClient:
         return self._request('PATCH', path, body=operations, idempotent=idempotent)
 
     def delete(self, path):
-        self._request('DELETE', path)
+        try:
+            self._request('DELETE', path)
+        except ConnectWiseNotFound as exc:
+            # An earlier attempt was applied and its answer lost: the repeat finds the record gone,
+            # which is what was asked.
+            if not exc.repeated_after_send:
+                raise

@@ -117,6 +117,21 @@ def _revoke(client, keys_path, keys):
     return revoked
 
 
+def _discard_lost_keys(client, keys_path, description, known):
+    """After a key POST whose answer was lost: delete the key it made, if any, so that it is created again.
+
+    The private half of a key exists only in the answer to the POST that created it, so a key whose
+    answer was lost can never be used. A key of this description that was not listed just before the
+    POST is that key: it is deleted, so that the member keeps exactly the keys it had plus the one
+    created next.
+    """
+    known_ids = set(k.get("id") for k in known if isinstance(k, dict))
+    listed = client.list(keys_path, conditions=conditions.eq("description", description))
+    lost = [k for k in listed if isinstance(k, dict) and k.get("description") == description
+            and k.get("id") not in known_ids]
+    _revoke(client, keys_path, lost)
+
+
 def run(params, check_mode=False, client=None):
     validate(params)
     if client is None:
@@ -166,7 +181,8 @@ def run(params, check_mode=False, client=None):
         result["public_key"] = CHECK_MODE_PLACEHOLDER
         result["private_key"] = CHECK_MODE_PLACEHOLDER
     else:
-        new_key = client.post(keys_path, {"description": description})
+        new_key = client.post(keys_path, {"description": description},
+                              recover=lambda: _discard_lost_keys(client, keys_path, description, listed))
         result["key"] = key_view(new_key)
         result["public_key"] = new_key.get("publicKey")
         result["private_key"] = new_key.get("privateKey")

@@ -175,7 +175,8 @@ def run(params, check_mode=False, client=None):
         if check_mode:
             member = dict(changes, id=CHECK_MODE_PLACEHOLDER, identifier=identifier, inactiveFlag=False)
         else:
-            member = client.post(MEMBERS_PATH, body)
+            # A lost answer: the member is found by its identifier (recover), or created again.
+            member = client.post(MEMBERS_PATH, body, recover=lambda: _find_member(client, identifier))
         diff = _diff(None, dict(changes, identifier=identifier))
         return {"changed": True, "created": True, "member": member, "diff": diff}
 

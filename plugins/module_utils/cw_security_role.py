@@ -188,6 +188,10 @@ def _find_role(client, name):
     return roles[0] if roles else None
 
 
+def _first(records):
+    return records[0] if records else None
+
+
 def _role_view(role):
     if role is None:
         return None
@@ -326,7 +330,9 @@ class _Present(object):
         if self.check_mode:
             self.role = dict(id=CHECK_MODE_PLACEHOLDER, name=self.name)
             return
-        self.role = self.client.post(ROLES_PATH, dict(name=self.name))
+        # A lost answer: the role is found by its name (recover), or created again.
+        self.role = self.client.post(ROLES_PATH, dict(name=self.name),
+                                     recover=lambda: _find_role(self.client, self.name))
 
     def _unsupported(self, exc):
         if not isinstance(exc, ConnectWiseUnsupported):
@@ -384,8 +390,11 @@ class _Present(object):
 
     def _add_customize_item(self, screen):
         body = dict(customizeIdentifier=perms.TABLE_SETUP_CUSTOMIZE_IDENTIFIER, itemIdentifier=str(screen.get("id")))
+        path = customize_path(self.role["id"])
         try:
-            self.client.post(customize_path(self.role["id"]), body)
+            # A lost answer: the item is found by its screen (recover), or added again.
+            self.client.post(path, body, recover=lambda: _first(self.client.find(path, "itemIdentifier",
+                                                                                 body["itemIdentifier"])))
         except ConnectWiseError as exc:
             # Added by someone else since the list was read: the goal is reached all the same.
             if exc.status == 400 and any(isinstance(e, dict) and e.get("code") == "ObjectExists" for e in exc.errors):

@@ -17,8 +17,13 @@ One retry loop serves both vendors, so both honour rate limits and outages the s
 A request that may already have been applied is never sent twice: non-idempotent methods (``POST``,
 ``PATCH``) are retried only when the server certainly did not act on them, that is on ``429``, on
 ``503`` and when the connection could not even be opened. After a ``502``/``504``, a read timeout or
-a connection dropped mid-answer, they fail with a message that says so. A caller that knows a request
-is safe to repeat says so with ``idempotent=True`` (a token request; a PATCH that only replaces fields).
+a connection dropped mid-answer, they raise ``MaybeAppliedError``. A caller that knows a request is
+safe to repeat says so with ``idempotent=True`` (a token request; a PATCH that only replaces fields).
+
+A caller that can tell whether such a write took effect finishes it with ``write_once()``: after a lost
+answer it looks for what the write would have made (a role by its name, a member by its identifier...)
+and sends the write again only when it is not there. So a lost answer costs a read, not a failed run,
+and the write is never applied twice.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -71,6 +76,11 @@ class TransportError(Exception):
 
     def __reduce__(self):
         return (self.__class__, (str(self), self.describe, self.last_status))
+
+
+class MaybeAppliedError(TransportError):
+    """A non-idempotent request was sent and its answer lost (dropped connection, read timeout, 502/504):
+    the server may or may not have applied it."""
 
 
 def require_requests():
@@ -199,6 +209,8 @@ def send(session, method, url, retry_max_time, timeout, describe,
         request writes nothing); by default only the idempotent methods are.
     :kwarg kwargs: passed to ``session.request`` (params, json, data, headers, auth...).
     :returns: the last ``requests.Response``; any status outside the retried ones is returned as is.
+        Its ``repeated_after_send`` is True when an earlier attempt may have been applied (its answer
+        was lost) and the request was sent again: a repeated DELETE may then find the record gone.
     :raises TransportError: budget spent, TLS failure, or a non-idempotent request that cannot be
         repeated safely.
     """
@@ -215,6 +227,7 @@ def send(session, method, url, retry_max_time, timeout, describe,
     deadline = clock() + max(float(retry_max_time), 0.0)
     attempts = 0
     retries = 0
+    repeated_after_send = False
     while True:
         attempts += 1
         remaining = deadline - clock()
@@ -233,21 +246,24 @@ def send(session, method, url, retry_max_time, timeout, describe,
                                     requests.exceptions.ChunkedEncodingError)):
                 raise TransportError('%s failed: %s' % (describe, _short_error(exc)), describe=describe)
             if not idempotent and not _never_sent(exc):
-                raise TransportError(
+                raise MaybeAppliedError(
                     '%s failed after the request was sent (%s); not retried because a %s may already '
                     'have been applied: check the object before running again'
                     % (describe, _short_error(exc), method), describe=describe)
             last = _short_error(exc)
             delay = backoff_delay(retries, rand)
             last_status = None
+            lost_answer = not _never_sent(exc)
         else:
             status = response.status_code
             if status not in RETRY_STATUSES:
+                response.repeated_after_send = repeated_after_send
                 return response
+            lost_answer = status not in NOT_APPLIED_STATUSES
             last_status = status
             last = _status_text(response)
             if not idempotent and status not in NOT_APPLIED_STATUSES:
-                raise TransportError(
+                raise MaybeAppliedError(
                     '%s failed: %s after the request was sent; not retried because a %s may already '
                     'have been applied: check the object before running again' % (describe, last, method),
                     describe=describe, last_status=status)
@@ -269,3 +285,42 @@ def send(session, method, url, retry_max_time, timeout, describe,
                 describe=describe, last_status=last_status)
         sleep(delay)
         retries += 1
+        repeated_after_send = repeated_after_send or lost_answer
+
+
+def write_once(send_write, recover, retry_max_time, describe, sleep=None, clock=None, rand=None):
+    """Finish a non-idempotent write whose answer may be lost on the way back, never applying it twice.
+
+    :arg send_write: sends the write and returns its outcome (raises ``MaybeAppliedError`` when the
+        answer was lost).
+    :arg recover: called after a lost answer; reads what the write would have made and returns it
+        (the write was applied: that is its outcome), or None (it was not: it is sent again). It may
+        also undo a write whose outcome is of no use without its answer (a key whose private half
+        was in the lost answer) and return None.
+    :arg describe: names the write in errors, e.g. ``"ConnectWise POST /system/apiMembers"``.
+    :returns: ``(outcome, recovered)``; ``recovered`` is True when the outcome was read back.
+    :raises TransportError: every answer was lost and the write was never applied within
+        ``retry_max_time`` seconds (or any error of ``send_write`` or ``recover``).
+    """
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
+    rand = rand or _random.random
+    deadline = clock() + max(float(retry_max_time), 0.0)
+    lost = 0
+    while True:
+        try:
+            return send_write(), False
+        except MaybeAppliedError as exc:
+            last = exc
+        lost += 1
+        found = recover()
+        if found is not None:
+            return found, True
+        delay = backoff_delay(lost - 1, rand)
+        if clock() + delay > deadline:
+            cause = ('answer %s' % last.last_status) if last.last_status else 'connection lost after sending'
+            raise TransportError(
+                '%s failed: its answer was lost %d time(s) and nothing it made was found to keep; gave up '
+                'within retry_max_time=%gs; last: %s' % (describe, lost, float(retry_max_time), cause),
+                describe=describe, last_status=last.last_status)
+        sleep(delay)

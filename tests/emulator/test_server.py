@@ -67,6 +67,47 @@ def test_seeded_rates_are_reproducible(faulty_tenant):
     assert {200, 429, 503} == set(first)
 
 
+def test_seeded_faults_replay_per_tenant_whatever_the_interleaving(faulty):
+    control = faulty.control
+    control.clear_faults()
+    first, second = seed_tenant(faulty), seed_tenant(faulty)
+    spec = {"rate": {"5xx": 0.3, "429": 0.2}, "statuses_5xx": [502, 503, 504], "seed": 7}
+
+    def statuses(tenant, count=20):
+        return [tenant.get("/system/securityRoles").status_code for _unused in range(count)]
+
+    control.set_faults(spec)
+    one_after_the_other = (statuses(first), statuses(second))
+    control.set_faults(spec)
+    interleaved = ([], [])
+    for _unused in range(20):
+        interleaved[1].extend(statuses(second, 1))
+        interleaved[0].extend(statuses(first, 1))
+    control.clear_faults()
+    assert interleaved == one_after_the_other
+    assert one_after_the_other[0] != one_after_the_other[1]
+    assert {502, 503, 504} <= set(one_after_the_other[0] + one_after_the_other[1])
+
+
+@pytest.mark.parametrize("fault", ["drop", 502, 504])
+def test_a_fault_after_apply_serves_the_request_and_loses_the_answer(faulty_tenant, fault):
+    control = faulty_tenant.emulator.control
+    control.set_faults({"next": {"status": fault, "count": 1}, "after_apply": 1})
+    if fault == "drop":
+        with pytest.raises(requests.ConnectionError):
+            faulty_tenant.post("/system/securityRoles", {"name": "Applied %s" % fault})
+    else:
+        assert faulty_tenant.post("/system/securityRoles", {"name": "Applied %s" % fault}).status_code == fault
+    names = [r["name"] for r in faulty_tenant.get("/system/securityRoles").json()]
+    assert "Applied %s" % fault in names
+
+
+def test_a_fault_before_apply_changes_nothing(faulty_tenant):
+    faulty_tenant.emulator.control.set_faults({"next": {"status": 502, "count": 1}})
+    assert faulty_tenant.post("/system/securityRoles", {"name": "Never"}).status_code == 502
+    assert "Never" not in [r["name"] for r in faulty_tenant.get("/system/securityRoles").json()]
+
+
 def test_latency_is_applied(faulty_tenant):
     faulty_tenant.emulator.control.set_faults({"latency_ms": [250, 250]})
     started = time.monotonic()
@@ -92,6 +133,18 @@ def test_state_file_survives_a_restart(tmp_path):
         assert mine.status_code == 200 and mine.json()[0]["member"]["identifier"] == "keeper"
         # Ids keep counting where they stopped.
         assert tenant.post("/system/securityRoles", {"name": "Next"}).json()["id"] == role["id"] + 1
+
+
+def test_a_restart_on_the_same_port_and_tls_dir_keeps_the_certificate_its_clients_trust(tmp_path):
+    tls_dir = tmp_path / "tls"
+    with EmulatorProcess(profile="extended", tls_dir=tls_dir) as first:
+        port, ca = first.port, (tls_dir / "ca.pem").read_bytes()
+        session = new_session(first.ca_file)
+        assert session.get(first.url + "/_emulator/health", timeout=10).status_code == 200
+    with EmulatorProcess(profile="extended", tls_dir=tls_dir, port=port) as second:
+        assert second.port == port and (tls_dir / "ca.pem").read_bytes() == ca
+        # The session of the first process still trusts the second.
+        assert session.get(second.url + "/_emulator/health", timeout=10).status_code == 200
 
 
 def test_ready_line_on_stdout_and_clean_sigterm(tmp_path):

@@ -89,3 +89,39 @@ def integration_holds_working_key(tenants, host):
     for function, wanted in REQUIRED_LEVELS.items():
         for level, value in wanted.items():
             assert levels[function][level] == value, (host, function, level, levels[function][level])
+
+
+def tenant_labels(tenants, host):
+    """How the emulator names a tenant's requests (its ConnectWise company and its Umbrella org)."""
+    return ["connectwise:%s" % tenants.hosts[host]["company_id"].lower(), "umbrella:%s" % tenants.hosts[host]["org_id"]]
+
+
+def kill_process_group(process):
+    """SIGKILL a playbook started with Tenants.start() and every task worker (support.processes)."""
+    from support.processes import kill_tree  # pylint: disable=import-outside-toplevel
+    kill_tree(process)
+
+
+def wait_until_held(control, process, timeout=300):
+    """Wait until the emulator holds the armed write; the playbook must still be running."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        status = control.hold_status()
+        if status["held"]:
+            return status
+        assert process.poll() is None, "the playbook ended (exit %s) before the held write: %s" % (
+            process.returncode, status)
+        assert time.monotonic() < deadline, "no write held after %ss: %s" % (timeout, status)
+        time.sleep(0.02)
+
+
+def umbrella_keys_authenticate(tenants):
+    """Nothing lost: every Umbrella integration that holds a key holds one that authenticates."""
+    for host in tenants.hosts:
+        psa = tenants.umbrella_psa(host)
+        if psa.get("psa") != "connectwise":
+            continue
+        status, identifier = tenants.authenticate(host, psa["connectwise"]["publicKey"],
+                                                  psa["connectwise"]["privateKey"])
+        assert status == 200 and (identifier or "").lower() == "umbrella", (host, status, identifier)

@@ -91,6 +91,30 @@ class ControlClient:
     def umbrella_psa_form(self, org_id, form):
         return self.request("POST", "umbrella/%s/psa" % org_id, form, expect=200).json()
 
+    def hold(self, index=1, phase="before", route=None, tenants=None):
+        """Hold the index-th matching vendor write in flight (emulator/hold.py); its status."""
+        spec = {"index": index, "phase": phase}
+        if route is not None:
+            spec["route"] = route
+        if tenants is not None:
+            spec["tenants"] = list(tenants)
+        return self.request("POST", "hold", spec, expect=200).json()
+
+    def hold_status(self):
+        return self.request("GET", "hold", expect=200).json()
+
+    def release_hold(self, apply=None, answer=True):
+        body = {"answer": answer}
+        if apply is not None:
+            body["apply"] = apply
+        return self.request("POST", "hold/release", body, expect=200).json()
+
+    def clear_hold(self):
+        return self.request("DELETE", "hold", expect=200).json()
+
+    def expire_umbrella_tokens(self):
+        return self.request("POST", "umbrella/tokens/expire", {}, expect=200).json()
+
 
 def new_session(ca_file=None):
     """A Session that trusts the emulator's CA.
@@ -118,9 +142,13 @@ def cw_headers(company_id, public_key, private_key, client_id="00000000-0000-400
 class EmulatorProcess:
     """One ``python -m emulator`` process on a free loopback port."""
 
-    def __init__(self, profile="extended", state_file=None, extra_args=(), python=None, env=None):
+    def __init__(self, profile="extended", state_file=None, extra_args=(), python=None, env=None, port=0,
+                 tls_dir=None):
         self.profile = profile
         self.state_file = state_file
+        # A restart keeps its address and certificate when given the port and TLS directory it had.
+        self.fixed_port = port
+        self.tls_dir = tls_dir
         self.extra_args = list(extra_args)
         self.python = python or sys.executable
         self.env = env
@@ -137,8 +165,8 @@ class EmulatorProcess:
     def start(self, timeout=30):
         self._workdir = tempfile.mkdtemp(prefix="emulator-test-")
         ready_file = os.path.join(self._workdir, "ready.json")
-        command = [self.python, "-m", "emulator", "--profile", self.profile, "--port", "0",
-                   "--ready-file", ready_file, "--tls-dir", os.path.join(self._workdir, "tls")]
+        command = [self.python, "-m", "emulator", "--profile", self.profile, "--port", str(self.fixed_port),
+                   "--ready-file", ready_file, "--tls-dir", str(self.tls_dir or os.path.join(self._workdir, "tls"))]
         if self.state_file:
             command += ["--state-file", str(self.state_file)]
         command += self.extra_args

@@ -149,7 +149,8 @@ class FakeConnectWise:
             raise ConnectWiseNotFound(404, "NotFound", "Security role %d not found" % role_id, method="GET", path=path)
         return copy.deepcopy((self.settings if what == "settings" else self.customize)[role_id])
 
-    def post(self, path, body):
+    def post(self, path, body, recover=None):
+        self.recover = recover  # what the engine would read back after a lost answer
         self.calls.append(("POST", path, copy.deepcopy(body)))
         if path == "/system/securityRoles":
             role_id = self.add_role(body["name"])

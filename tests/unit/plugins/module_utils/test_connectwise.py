@@ -390,3 +390,88 @@ def test_a_patch_that_adds_is_not_repeated_after_a_502(client, server):
     with pytest.raises(TransportError):
         client.patch('/system/apiMembers/9', ops)
     assert [r.method for r in server.requests] == ['PATCH']
+
+
+# --- a POST whose answer is lost (recover) -----------------------------------------------------------
+
+def dropped_after_sending():
+    return requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected')
+
+
+@pytest.mark.parametrize('lost', [dropped_after_sending(), Reply(502, body='bad gateway'), Reply(504)])
+def test_a_lost_post_answer_is_recovered_from_what_the_post_made(client, server, lost):
+    server.script('POST', MEMBERS, lost, Reply(201, json={'id': 99}))
+    found = []
+
+    def recover():
+        found.append(True)
+        return {'id': 7, 'identifier': 'umbrella'}
+
+    assert client.post('/system/apiMembers', {'identifier': 'umbrella'}, recover=recover) == \
+        {'id': 7, 'identifier': 'umbrella'}
+    # Applied once: the record read back is the answer, the POST is not sent again.
+    assert [r.method for r in server.requests] == ['POST']
+    assert found == [True]
+
+
+def test_a_lost_post_that_was_not_applied_is_sent_again(client, server, clock):
+    server.script('POST', MEMBERS, dropped_after_sending(), Reply(502), Reply(201, json={'id': 8}))
+    recovered = []
+    assert client.post('/system/apiMembers', {'identifier': 'umbrella'},
+                       recover=lambda: recovered.append(True)) == {'id': 8}
+    assert [r.method for r in server.requests] == ['POST', 'POST', 'POST']
+    assert recovered == [True, True]
+    assert len(clock.sleeps) == 2  # a back-off between the rounds
+
+
+def test_recover_is_not_called_when_the_post_got_an_answer(client, server):
+    server.script('POST', MEMBERS, Reply(400, json={'code': 'InvalidObject', 'message': 'bad',
+                                                    'errors': [{'code': 'ObjectExists', 'field': 'identifier'}]}))
+    with pytest.raises(ConnectWiseError):
+        client.post('/system/apiMembers', {'identifier': 'umbrella'}, recover=pytest.fail)
+    assert len(server.requests) == 1
+
+
+def test_posts_whose_answers_are_always_lost_stop_within_the_budget(server, clock):
+    client = make_client(server, clock, retry_max_time=20)
+    server.script('POST', MEMBERS, Reply(502))
+    started = clock.now
+    with pytest.raises(TransportError) as info:
+        client.post('/system/apiMembers', {'identifier': 'umbrella'}, recover=lambda: None)
+    assert clock.now - started <= 20
+    assert 2 <= len(server.requests) <= 12
+    message = str(info.value)
+    assert message.startswith('ConnectWise POST /system/apiMembers failed: its answer was lost')
+    assert 'nothing it made was found' in message and message.endswith('last: answer 502')
+    assert info.value.last_status == 502
+
+
+def test_without_recover_a_lost_post_answer_is_an_error_that_says_it_may_be_applied(client, server):
+    server.script('POST', MEMBERS, dropped_after_sending())
+    with pytest.raises(cw.MaybeAppliedError) as info:
+        client.post('/system/apiMembers', {'identifier': 'umbrella'})
+    assert 'may already have been applied' in str(info.value)
+    assert len(server.requests) == 1
+
+
+def test_a_recovery_read_that_fails_is_reported_as_itself(client, server):
+    server.script('POST', MEMBERS, Reply(504))
+    server.script('GET', MEMBERS, Reply(401, json={'code': 'Unauthorized', 'message': 'no'}))
+    with pytest.raises(ConnectWiseAuthError):
+        client.post('/system/apiMembers', {'identifier': 'umbrella'},
+                    recover=lambda: client.find('/system/apiMembers', 'identifier', 'umbrella'))
+
+
+@pytest.mark.parametrize('lost', [dropped_after_sending(), Reply(502), Reply(504)])
+def test_a_delete_repeated_after_a_lost_answer_that_finds_the_record_gone_is_done(client, server, lost):
+    server.script('DELETE', MEMBERS + '/9', lost, Reply(404, json={'code': 'NotFound', 'message': 'Member 9 not found'}))
+    assert client.delete('/system/apiMembers/9') is None
+    assert [r.method for r in server.requests] == ['DELETE', 'DELETE']
+
+
+@pytest.mark.parametrize('first', [None, Reply(503), Reply(429, headers={'Retry-After': '0'})])
+def test_a_delete_of_a_missing_record_is_not_found_unless_an_answer_was_lost(client, server, first):
+    missing = Reply(404, json={'code': 'NotFound', 'message': 'Member 9 not found'})
+    server.script('DELETE', MEMBERS + '/9', *([first, missing] if first else [missing]))
+    with pytest.raises(ConnectWiseNotFound):
+        client.delete('/system/apiMembers/9')

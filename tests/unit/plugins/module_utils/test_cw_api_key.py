@@ -45,7 +45,8 @@ class FakeConnectWise:
         wanted = conditions.split("=", 1)[1].strip('"').casefold()
         return [copy.deepcopy(k) for k in self.keys if k["description"].casefold() == wanted]
 
-    def post(self, path, body):
+    def post(self, path, body, recover=None):
+        self.recover = recover  # what the engine would read back after a lost answer
         self.calls.append(("POST", path, copy.deepcopy(body)))
         self.next_id += 1
         created = dict(key(self.next_id, "2026-03-01T00:00:00Z", body["description"]))
@@ -199,3 +200,44 @@ def test_member_id_saves_the_member_lookup():
     assert result["key"]["id"] == 5 and not result["changed"]
     assert result["member"] == {"id": 42, "identifier": "umbrella"}
     assert client.calls == [("GET", KEYS_PATH, conditions.eq("description", "Cisco Umbrella"))]
+
+
+def test_a_key_whose_answer_was_lost_is_deleted_and_created_again():
+    """The private half was in the lost answer: the key the POST made is useless and must not stay."""
+    import requests
+    from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseClient
+    from fake_http import FakeClock, FakeServer, Reply
+
+    api = "/v2025_1/apis/3.0"
+    clock = FakeClock()
+    server = FakeServer(clock=clock)
+    session = requests.Session()
+    server.mount_on(session)
+    client = ConnectWiseClient("cw.example.test", "acme", "Pub", "Priv", "guid", codebase="v2025_1/",
+                               session=session, sleep=clock.sleep, clock=clock, rand=lambda: 0.5)
+    old = key(5, "2026-01-01T00:00:00Z")
+    lost = key(6, "2026-03-01T00:00:00Z")
+    fresh = dict(key(7, "2026-03-01T00:00:01Z"), privateKey="PRIVATE-SECRET-7")
+    # The first POST is applied (key 6) but its answer never arrives; then the key list shows key 6.
+    server.script("GET", api + KEYS_PATH, Reply(200, json=[old]), Reply(200, json=[old, lost]))
+    server.script("POST", api + KEYS_PATH, requests.exceptions.ConnectionError("Connection aborted"),
+                  Reply(201, json=fresh))
+    server.script("DELETE", api + KEYS_PATH + "/6", Reply(204))
+
+    result = cw_api_key.run(params(member_id=42, rotate="always"), client=client)
+
+    assert [(r.method, r.path_url.split("?")[0]) for r in server.requests] == [
+        ("GET", api + KEYS_PATH), ("POST", api + KEYS_PATH), ("GET", api + KEYS_PATH),
+        ("DELETE", api + KEYS_PATH + "/6"), ("POST", api + KEYS_PATH)]
+    assert result["created"] and result["private_key"] == "PRIVATE-SECRET-7" and result["public_key"] == "PUB7"
+    # The older key (not made by this POST) is untouched: revoking it is the role's later step.
+    assert result["previous_keys"] == [cw_api_key.previous_view(old)]
+
+
+def test_the_key_post_tells_the_client_how_to_recover():
+    client = FakeConnectWise(keys=[key(5, "2026-01-01T00:00:00Z")])
+    cw_api_key.run(params(rotate="always"), client=client)
+    # As if the answer had been lost: the recovery deletes the key the POST made (101), not key 5.
+    assert client.recover() is None
+    assert [k["id"] for k in client.keys] == [5]
+    assert client.writes[-1] == ("DELETE", KEYS_PATH + "/101", None)

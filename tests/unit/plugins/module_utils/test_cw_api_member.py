@@ -53,7 +53,8 @@ class FakeConnectWise:
                 return copy.deepcopy(record)
         raise ConnectWiseNotFound(404, "NotFound", "record not found", method="GET", path=path)
 
-    def post(self, path, body):
+    def post(self, path, body, recover=None):
+        self.recover = recover  # what the engine would read back after a lost answer
         self.calls.append(("POST", path, copy.deepcopy(body)))
         record = dict(body, id=100 + len(self.tables[path]), inactiveFlag=False)
         for field, value in body.items():
@@ -212,3 +213,10 @@ def test_reference_by_id_already_set_needs_no_lookup():
     result = cw_api_member.run(params(security_role="14"), client=client)
     assert not result["changed"]
     assert len(client.calls) == 1
+
+
+def test_the_member_post_recovers_the_member_by_its_identifier():
+    client = FakeConnectWise()
+    result = cw_api_member.run(params(name="Cisco Umbrella"), client=client)
+    # What the engine reads back when the POST's answer is lost: the member it made.
+    assert client.recover() == result["member"]

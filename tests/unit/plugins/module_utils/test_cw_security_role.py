@@ -317,3 +317,10 @@ class TestAbsent:
         assert info.value.msg == ("role 'Umbrella Integration' is still assigned to members; assign them another "
                                   "role first (vendor said: Security role is in use by 2 members.)")
         assert role_id in fake.roles
+
+
+def test_the_role_post_recovers_the_role_by_its_name():
+    fake = FakeConnectWise()
+    result = cw_security_role.run(params(permissions=[]), client=fake)
+    # What the engine reads back when the POST's answer is lost: the role it made.
+    assert fake.recover() == fake.roles[result["role"]["id"]]
