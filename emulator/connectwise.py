@@ -90,12 +90,14 @@ def _routes():
         R(r"/system/securityroles/count", {"GET": "count_roles"}, SECURITY_ROLES),
         R(r"/system/securityroles/(\d+)", {"GET": "get_role", "DELETE": "delete_role", "PUT": None, "PATCH": None},
           SECURITY_ROLES),
-        R(r"/system/securityroles/(\d+)/settings", {"GET": "list_settings"}, SECURITY_ROLES),
+        R(r"/system/securityroles/(\d+)/settings", {"GET": "list_settings", "PATCH": "patch_settings"},
+          SECURITY_ROLES, extension=("PATCH",)),
         R(r"/system/securityroles/(\d+)/settings/count", {"GET": "count_settings"}, SECURITY_ROLES),
         R(r"/system/securityroles/(\d+)/settings/(\d+)", {"GET": "get_setting", "PATCH": "patch_setting"},
           SECURITY_ROLES, extension=("PATCH",)),
-        R(r"/system/securityroles/(\d+)/customizeitems", {"GET": "list_role_items", "POST": "create_role_item"},
-          SECURITY_ROLES, extension=("GET", "POST")),
+        R(r"/system/securityroles/(\d+)/customizeitems", {"GET": "list_role_items", "POST": "create_role_item",
+                                                           "PATCH": "patch_role_items"},
+          SECURITY_ROLES, extension=("GET", "POST", "PATCH")),
         R(r"/system/securityroles/(\d+)/customizeitems/count", {"GET": "count_role_items"},
           SECURITY_ROLES, extension=("GET",)),
         R(r"/system/securityroles/(\d+)/customizeitems/(\d+)", {"GET": "get_role_item", "DELETE": "delete_role_item"},
@@ -469,15 +471,33 @@ class ConnectWiseService:
         setting = self._setting(ctx, role, setting_id)
         changes = {}
         for path, value in _patch_operations(ctx.json(), "SecurityRoleSetting"):
-            field = {"addlevel": "addLevel", "editlevel": "editLevel", "deletelevel": "deleteLevel",
-                     "inquirelevel": "inquireLevel"}.get(path.lower())
-            if field is None:
-                raise invalid("SecurityRoleSetting", path, "InvalidField", "The field %s cannot be changed." % path)
+            field = _level_field(path)
             changes[field] = _check_level(setting, field, value, "SecurityRoleSetting")
         setting.update(changes)
         touch(setting, ctx.by)
         touch(role, ctx.by)
         return Response(200, self._setting_json(setting))
+
+    def _patch_settings(self, ctx, role_id):
+        """CX1, every setting of the role in one request: paths ``{settingId}/{field}``, all or nothing."""
+        role = self._role(ctx, role_id)
+        changes = {}  # setting id -> {field: value}
+        for path, value in _patch_operations(ctx.json(), "SecurityRoleSetting"):
+            setting_id, _slash, field_path = path.partition("/")
+            if not setting_id.isdigit() or not field_path:
+                raise invalid("SecurityRoleSetting", path, "InvalidField",
+                              "The path %s must be {settingId}/{field}." % path)
+            setting = self._setting(ctx, role, setting_id)
+            field = _level_field(field_path)
+            changes.setdefault(setting["id"], {})[field] = _check_level(setting, field, value, "SecurityRoleSetting")
+        changed = []
+        for setting in role["settings"]:
+            if setting["id"] in changes:
+                setting.update(changes[setting["id"]])
+                touch(setting, ctx.by)
+                changed.append(self._setting_json(setting))
+        touch(role, ctx.by)
+        return Response(200, changed)
 
     # -- CX2 customize items ----------------------------------------------------------------
     def _item_json(self, item):
@@ -501,22 +521,7 @@ class ConnectWiseService:
 
     def _create_role_item(self, ctx, role_id):
         role = self._role(ctx, role_id)
-        body = ctx.json()
-        if not isinstance(body, dict):
-            raise CwError(400, "InvalidObject", "MySecurityCustomizeItem object is invalid")
-        identifier = body.get("customizeIdentifier")
-        item_identifier = body.get("itemIdentifier")
-        if identifier not in CUSTOMIZE_IDENTIFIERS:
-            raise invalid("MySecurityCustomizeItem", "customizeIdentifier", "InvalidField",
-                          "customizeIdentifier must be one of: %s." % ", ".join(CUSTOMIZE_IDENTIFIERS))
-        if item_identifier is None or not str(item_identifier).strip():
-            raise invalid("MySecurityCustomizeItem", "itemIdentifier", "NullValue",
-                          "The itemIdentifier field is required.")
-        item_identifier = str(item_identifier).strip()
-        if identifier == "SystemTableSetup" and (
-                not item_identifier.isdigit() or int(item_identifier) not in cw_catalogue.SCREEN_BY_ID):
-            raise invalid("MySecurityCustomizeItem", "itemIdentifier", "InvalidField",
-                          "itemIdentifier %s is not the id of a setup screen." % item_identifier)
+        identifier, item_identifier = _customize_fields(ctx.json())
         if any(i["customizeIdentifier"] == identifier and i["itemIdentifier"] == item_identifier
                for i in role["customize"].values()):
             raise invalid("MySecurityCustomizeItem", "itemIdentifier", "ObjectExists",
@@ -524,6 +529,40 @@ class ConnectWiseService:
         item = ctx.company.add_customize_item(role, identifier, item_identifier, ctx.by)
         touch(role, ctx.by)
         return Response(201, self._item_json(item))
+
+    def _patch_role_items(self, ctx, role_id):
+        """CX2, the whole list in one request: ``add`` at ``-`` and ``remove`` at ``{id}``, all or nothing.
+
+        The list is a set: adding an item it holds, or removing an id it no longer holds, changes
+        nothing, so the same request sent twice (after a dropped connection) answers the same list.
+        """
+        role = self._role(ctx, role_id)
+        body = ctx.json()
+        if not isinstance(body, list) or not body:
+            raise CwError(400, "InvalidObject", "The request body must be a non-empty array of patch operations.")
+        adds, removes = [], []
+        for operation in body:
+            if not isinstance(operation, dict):
+                raise CwError(400, "InvalidObject", "Each patch operation must be an object.")
+            op = str(operation.get("op", "")).lower()
+            path = str(operation.get("path") or "").strip().strip("/")
+            if op == "add" and path == "-":
+                adds.append(_customize_fields(operation.get("value")))
+            elif op == "remove" and path.isdigit():
+                removes.append(int(path))
+            else:
+                raise invalid("MySecurityCustomizeItem", "path", "InvalidField",
+                              "Supported operations: add at path -, remove at path {id} (got %s %s)."
+                              % (operation.get("op"), operation.get("path")))
+        for item_id in removes:
+            role["customize"].pop(item_id, None)
+        held = set((i["customizeIdentifier"], i["itemIdentifier"]) for i in role["customize"].values())
+        for identifier, item_identifier in adds:
+            if (identifier, item_identifier) not in held:
+                ctx.company.add_customize_item(role, identifier, item_identifier, ctx.by)
+                held.add((identifier, item_identifier))
+        touch(role, ctx.by)
+        return Response(200, [self._item_json(i) for i in role["customize"].values()])
 
     def _delete_role_item(self, ctx, role_id, item_id):
         role = self._role(ctx, role_id)
@@ -1020,6 +1059,35 @@ def _check_string(field, value, limit):
     if not isinstance(value, str) or len(value) > limit:
         raise invalid("ApiMember", field, "InvalidField",
                       "The %s field must be a string with a maximum length of %d." % (field, limit))
+
+
+def _level_field(path):
+    """A role setting's level field from a patch path (case-insensitive), or a 400 naming the path."""
+    field = {"addlevel": "addLevel", "editlevel": "editLevel", "deletelevel": "deleteLevel",
+             "inquirelevel": "inquireLevel"}.get(path.lower())
+    if field is None:
+        raise invalid("SecurityRoleSetting", path, "InvalidField", "The field %s cannot be changed." % path)
+    return field
+
+
+def _customize_fields(body):
+    """``(customizeIdentifier, itemIdentifier)`` of a customize item body, validated."""
+    if not isinstance(body, dict):
+        raise CwError(400, "InvalidObject", "MySecurityCustomizeItem object is invalid")
+    identifier = body.get("customizeIdentifier")
+    item_identifier = body.get("itemIdentifier")
+    if identifier not in CUSTOMIZE_IDENTIFIERS:
+        raise invalid("MySecurityCustomizeItem", "customizeIdentifier", "InvalidField",
+                      "customizeIdentifier must be one of: %s." % ", ".join(CUSTOMIZE_IDENTIFIERS))
+    if item_identifier is None or not str(item_identifier).strip():
+        raise invalid("MySecurityCustomizeItem", "itemIdentifier", "NullValue",
+                      "The itemIdentifier field is required.")
+    item_identifier = str(item_identifier).strip()
+    if identifier == "SystemTableSetup" and (
+            not item_identifier.isdigit() or int(item_identifier) not in cw_catalogue.SCREEN_BY_ID):
+        raise invalid("MySecurityCustomizeItem", "itemIdentifier", "InvalidField",
+                      "itemIdentifier %s is not the id of a setup screen." % item_identifier)
+    return identifier, item_identifier
 
 
 def _check_level(setting, field, value, resource):

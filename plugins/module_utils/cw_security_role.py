@@ -188,10 +188,6 @@ def _find_role(client, name):
     return roles[0] if roles else None
 
 
-def _first(records):
-    return records[0] if records else None
-
-
 def _role_view(role):
     if role is None:
         return None
@@ -340,31 +336,31 @@ class _Present(object):
         self.extension = False
 
     def _write_levels(self, state, desired):
-        """Apply level changes (CX1); return ``[(record, changed, wanted)]`` left for a person."""
+        """Apply level changes (CX1, one PATCH for the whole role); return ``[(record, changed, wanted)]``
+        left for a person."""
         changes = _level_changes(state, desired)
         if not changes or self.extension is False:
             return changes
-        if self.check_mode:
+        if not self.check_mode:
+            # One request, all or nothing: a server either writes every changed level or none.
             # A check run cannot probe a write route: it predicts that the server offers it.
-            self.changed = True
-            for record, _changed, wanted in changes:
-                state.set_levels(record, wanted)
-            return []
-        for index, (record, changed, wanted) in enumerate(changes):
-            operations = [dict(op="replace", path=perms.LEVEL_FIELDS[action], value=changed[action])
-                          for action in perms.ACTIONS if action in changed]
+            operations = [dict(op="replace", path="%s/%s" % (record["id"], perms.LEVEL_FIELDS[action]),
+                               value=changed[action])
+                          for record, changed, _wanted in changes for action in perms.ACTIONS if action in changed]
             try:
-                self.client.patch("%s/%s" % (settings_path(self.role["id"]), record["id"]), operations)
+                self.client.patch(settings_path(self.role["id"]), operations)
             except ConnectWiseError as exc:
                 self._unsupported(exc)
-                return changes[index:]
+                return changes
             self.extension = True
-            self.changed = True
+        self.changed = True
+        for record, _changed, wanted in changes:
             state.set_levels(record, wanted)
         return []
 
     def _write_customize(self, state, wanted_screens):
-        """Make the Table Setup customize list exactly the wanted screens (CX2); return labels left to do."""
+        """Make the Table Setup customize list exactly the wanted screens (CX2, one PATCH); return
+        labels left to do."""
         wanted_labels = [perms.screen_label(screen) for screen in wanted_screens]
         if self.extension is False or state.customize_labels is None:
             return wanted_labels
@@ -375,11 +371,13 @@ class _Present(object):
         if not missing and not extra:
             return None
         if not self.check_mode:
+            # The list is a set on the server: an item added by someone else since the read is no error.
+            operations = [dict(op="add", path="-", value=dict(
+                customizeIdentifier=perms.TABLE_SETUP_CUSTOMIZE_IDENTIFIER, itemIdentifier=str(screen.get("id"))))
+                for screen in missing]
+            operations.extend(dict(op="remove", path=str(item["id"])) for item in extra)
             try:
-                for screen in missing:
-                    self._add_customize_item(screen)
-                for item in extra:
-                    self.client.delete("%s/%s" % (customize_path(self.role["id"]), item["id"]))
+                self.client.patch(customize_path(self.role["id"]), operations)
             except ConnectWiseError as exc:
                 self._unsupported(exc)
                 return wanted_labels
@@ -387,19 +385,6 @@ class _Present(object):
         self.changed = True
         state.customize_labels = wanted_labels
         return None
-
-    def _add_customize_item(self, screen):
-        body = dict(customizeIdentifier=perms.TABLE_SETUP_CUSTOMIZE_IDENTIFIER, itemIdentifier=str(screen.get("id")))
-        path = customize_path(self.role["id"])
-        try:
-            # A lost answer: the item is found by its screen (recover), or added again.
-            self.client.post(path, body, recover=lambda: _first(self.client.find(path, "itemIdentifier",
-                                                                                 body["itemIdentifier"])))
-        except ConnectWiseError as exc:
-            # Added by someone else since the list was read: the goal is reached all the same.
-            if exc.status == 400 and any(isinstance(e, dict) and e.get("code") == "ObjectExists" for e in exc.errors):
-                return
-            raise
 
     # -- outcome -------------------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ description:
     preflight on the bootstrap key before any write, and to verify an integration key after the manual steps
     of M(msp.umbrella_psa.cw_security_role) on a server without the write extension (the customize list of a
     role can only be read this way).
-  - Never writes; two or three GET requests per run.
+  - Never writes; one to three GET requests per run (the customize list is read only when O(required) is
+    empty or asks for an O(required[].allow) list).
 author:
   - msp.umbrella_psa contributors (@msp-automation)
 extends_documentation_fragment:
@@ -177,7 +178,9 @@ settings:
   sample:
     - {module: Companies, function: Configurations, add: All, edit: All, delete: All, inquire: All}
 customize:
-  description: The setup tables (V(Category / Name)) of the key's Table Setup customize list.
+  description:
+    - The setup tables (V(Category / Name)) of the key's Table Setup customize list.
+    - V(null) when O(required) is given and asks for no O(required[].allow) list, which spares the read.
   returned: always
   type: list
   elements: str

@@ -37,8 +37,11 @@ import tempfile
 import threading
 import time
 
-# How long the keeper waits for a request before it concludes the run has moved on.
-IDLE_SECONDS = 900
+# How long the keeper waits for a request before it concludes the run has moved on. A safety net
+# only: the watch on the ansible-playbook process ends it with the run. It must outlast the longest
+# gap between two tasks that use the keeper: with the linear strategy over a thousand tenants, the
+# tasks between two ConnectWise tasks take well over 15 minutes.
+IDLE_SECONDS = 4 * 3600
 # How often the keeper checks that the ansible-playbook process is still alive.
 WATCH_INTERVAL = 1.0
 START_TIMEOUT = 5.0

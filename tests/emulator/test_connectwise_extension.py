@@ -65,6 +65,61 @@ def test_cx2_customize_items(tenant):
     assert tenant.get("/system/mySecurity/customizeItems/", **own).json() == []
 
 
+def test_cx1_one_patch_writes_several_settings_all_or_nothing(tenant):
+    role, member, _unused = tenant.member_with_role("Bulk Levels")
+    maintenance = _setting(tenant, role["id"], "Companies", "Company Maintenance")
+    tickets = _setting(tenant, role["id"], "Service Desk", "Service Tickets")
+    path = "/system/securityRoles/%d/settings" % role["id"]
+    patched = tenant.patch(path, [
+        {"op": "replace", "path": "%d/inquireLevel" % maintenance["id"], "value": "All"},
+        {"op": "replace", "path": "/%d/addLevel" % tickets["id"], "value": "All"},
+        {"op": "replace", "path": "%d/editLevel" % tickets["id"], "value": "All"}])
+    assert patched.status_code == 200
+    assert [s["id"] for s in patched.json()] == sorted([maintenance["id"], tickets["id"]])
+    for item in patched.json():
+        assert_schema("SecurityRoleSetting", item)
+    assert _setting(tenant, role["id"], "Companies", "Company Maintenance")["inquireLevel"] == "All"
+    after = _setting(tenant, role["id"], "Service Desk", "Service Tickets")
+    assert (after["addLevel"], after["editLevel"]) == ("All", "All")
+    # One bad operation and nothing is written.
+    assert_cw_error(tenant.patch(path, [
+        {"op": "replace", "path": "%d/deleteLevel" % maintenance["id"], "value": "All"},
+        {"op": "replace", "path": "%d/inquireLevel" % tickets["id"], "value": "Some"}]), 400, field="inquireLevel")
+    assert_cw_error(tenant.patch(path, [{"op": "replace", "path": "inquireLevel", "value": "All"}]), 400)
+    assert_cw_error(tenant.patch(path, [{"op": "replace", "path": "999999/inquireLevel", "value": "All"}]),
+                    404, "NotFound")
+    assert _setting(tenant, role["id"], "Companies", "Company Maintenance")["deleteLevel"] == "None"
+
+
+def test_cx2_one_patch_writes_the_customize_list(tenant):
+    role, _member, key = tenant.member_with_role("Bulk Customize")
+    base = "/system/securityRoles/%d/customizeItems" % role["id"]
+    screens = {"%s / %s" % (s["category"], s["name"]): str(s["id"])
+               for s in tenant.get("/system/setupScreens", {"pageSize": 1000}).json()}
+    old = tenant.post(base, {"customizeIdentifier": "SystemTableSetup",
+                             "itemIdentifier": screens["Company / Configuration"]}).json()
+    operations = [{"op": "add", "path": "-", "value": {"customizeIdentifier": "SystemTableSetup",
+                                                        "itemIdentifier": screens[label]}}
+                  for label in ("Service / Priority", "Service / Service Board")]
+    operations.append({"op": "remove", "path": str(old["id"])})
+    patched = tenant.patch(base, operations)
+    assert patched.status_code == 200
+    expected = sorted([screens["Service / Priority"], screens["Service / Service Board"]])
+    assert sorted(i["itemIdentifier"] for i in patched.json()) == expected
+    own = dict(public_key=key["publicKey"], private_key=key["privateKey"])
+    assert sorted(i["itemIdentifier"] for i in tenant.get("/system/mySecurity/customizeItems/", **own).json()) == expected
+    # The list is a set: the same request again changes nothing (safe to repeat after a dropped connection).
+    again = tenant.patch(base, operations)
+    assert again.status_code == 200 and again.json() == patched.json()
+    # One bad operation and nothing is written.
+    assert_cw_error(tenant.patch(base, [
+        {"op": "remove", "path": str(patched.json()[0]["id"])},
+        {"op": "add", "path": "-", "value": {"customizeIdentifier": "SystemTableSetup", "itemIdentifier": "99999"}}]),
+        400, field="itemIdentifier")
+    assert_cw_error(tenant.patch(base, [{"op": "replace", "path": "1", "value": {}}]), 400, field="path")
+    assert sorted(i["itemIdentifier"] for i in tenant.get(base).json()) == expected
+
+
 def test_cx3_api_keys(tenant):
     member = tenant.post("/system/apiMembers", {"identifier": "keyholder", "name": "Key Holder",
                                                 "securityRole": {"id": 1}}).json()
@@ -91,7 +146,11 @@ def test_public_profile_hides_the_extension(public_tenant):
                                   [{"op": "replace", "path": "inquireLevel", "value": "All"}])
     assert patched.status_code == 405
     assert patched.json() == {"message": "The requested resource does not support http method 'PATCH'."}
+    bulk = public_tenant.patch("/system/securityRoles/%d/settings" % role["id"],
+                               [{"op": "replace", "path": "%d/inquireLevel" % settings[0]["id"], "value": "All"}])
+    assert bulk.status_code == 405
     for method, path in [("GET", "/system/securityRoles/%d/customizeItems" % role["id"]),
+                         ("PATCH", "/system/securityRoles/%d/customizeItems" % role["id"]),
                          ("POST", "/system/securityRoles/%d/customizeItems" % role["id"]),
                          ("GET", "/system/apiMembers/1/apiKeys"), ("POST", "/system/apiMembers/1/apiKeys")]:
         response = public_tenant.request(method, path, json_body={"description": "x"})

@@ -166,16 +166,35 @@ class FakeConnectWise:
 
     def patch(self, path, operations):
         self.calls.append(("PATCH", path, copy.deepcopy(operations)))
-        match = re.fullmatch(r"/system/securityRoles/(\d+)/settings/(\d+)", path)
+        match = re.fullmatch(r"/system/securityRoles/(\d+)/(settings|customizeItems)", path)
         assert match, path
+        role_id, what = int(match.group(1)), match.group(2)
         if not self.extension:
+            if what == "customizeItems":
+                raise _unknown_route("PATCH", path)
             raise ConnectWiseUnsupported(405, "", "The requested resource does not support http method 'PATCH'.",
                                          method="PATCH", path=path)
-        record = next(r for r in self.settings[int(match.group(1))] if r["id"] == int(match.group(2)))
+        if what == "customizeItems":
+            return self._patch_customize(role_id, operations)
+        changed = []
         for operation in operations:
-            assert operation["op"] == "replace" and operation["path"] in LEVEL_FIELDS, operation
-            record[operation["path"]] = operation["value"]
-        return copy.deepcopy(record)
+            setting_id, field = operation["path"].split("/")
+            assert operation["op"] == "replace" and field in LEVEL_FIELDS, operation
+            record = next(r for r in self.settings[role_id] if r["id"] == int(setting_id))
+            record[field] = operation["value"]
+            changed.append(record)
+        return copy.deepcopy(changed)
+
+    def _patch_customize(self, role_id, operations):
+        items = self.customize[role_id]
+        for operation in operations:
+            if operation["op"] == "remove":
+                items[:] = [i for i in items if i["id"] != int(operation["path"])]
+            else:
+                assert operation["op"] == "add" and operation["path"] == "-", operation
+                if not any(i["itemIdentifier"] == operation["value"]["itemIdentifier"] for i in items):
+                    items.append(dict(operation["value"], id=800 + len(items)))
+        return copy.deepcopy(items)
 
     def delete(self, path):
         self.calls.append(("DELETE", path, None))

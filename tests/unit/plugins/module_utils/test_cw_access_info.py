@@ -112,3 +112,11 @@ def test_bad_required_entry_fails_before_any_request():
     with pytest.raises(EngineError, match=r"^required\[0\]\.allow: only System › Table Setup"):
         run(fake, [{"module": "Companies", "function": "Contacts", "allow": ["Service / Priority"]}])
     assert fake.calls == []
+
+
+def test_requirement_without_allow_skips_the_customize_list():
+    fake = FakeConnectWise(my_levels=CISCO_LEVELS, my_customize=[1, 9, 10])
+    required = [{"module": "System", "function": "Table Setup", "inquire": "All"}]
+    result = run(fake, required)
+    assert result["satisfied"] is True and result["customize"] is None
+    assert fake.calls == [("GET", "/system/mySecurity", None)]

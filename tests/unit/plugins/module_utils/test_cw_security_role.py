@@ -63,12 +63,16 @@ class TestExtendedServer:
         role_id = only_role_id(fake)
         assert fake.paths("GET") == ["/system/securityRoles", "/system/mySecurity", "/system/setupScreens",
                                      "/system/securityRoles/%d/settings" % role_id]
-        # Only the non-None levels are written, each function in one PATCH; the new role's (empty)
-        # customize list is not read.
-        patches = [call for call in fake.calls if call[0] == "PATCH"]
-        assert [ops for _m, _p, ops in patches][0] == [{"op": "replace", "path": "inquireLevel", "value": "All"}]
-        assert len(patches) == 4
-        assert [body["itemIdentifier"] for m, p, body in fake.calls if m == "POST" and "customize" in p] == ["1", "9", "10"]
+        # Only the non-None levels are written, all in one PATCH, then the customize list in one PATCH;
+        # the new role's (empty) customize list is not read.
+        assert [(c[0], c[1]) for c in fake.writes] == [
+            ("POST", "/system/securityRoles"), ("PATCH", "/system/securityRoles/%d/settings" % role_id),
+            ("PATCH", "/system/securityRoles/%d/customizeItems" % role_id)]
+        levels, customize = [c[2] for c in fake.writes[1:]]
+        assert levels[0] == {"op": "replace", "path": "1000/inquireLevel", "value": "All"}
+        assert len(levels) == 9  # the non-None levels of the four functions
+        assert [(o["op"], o["path"], o["value"]["itemIdentifier"]) for o in customize] == [
+            ("add", "-", "1"), ("add", "-", "9"), ("add", "-", "10")]
 
     def test_second_run_is_ok_with_zero_writes(self):
         fake = FakeConnectWise()
@@ -115,8 +119,8 @@ class TestExtendedServer:
         role_id = fake.add_role(ROLE, {("Companies", "Configurations"): ("All", "My", "All", "All")})
         run(fake, permissions=[CISCO_PERMISSIONS[1]])
         [patch] = [c for c in fake.calls if c[0] == "PATCH"]
-        assert patch[1] == "/system/securityRoles/%d/settings/1001" % role_id
-        assert patch[2] == [{"op": "replace", "path": "editLevel", "value": "All"}]
+        assert patch[1] == "/system/securityRoles/%d/settings" % role_id
+        assert patch[2] == [{"op": "replace", "path": "1001/editLevel", "value": "All"}]
 
     def test_listed_leaves_other_functions_and_exact_clears_them(self):
         fake = FakeConnectWise()
@@ -138,8 +142,9 @@ class TestExtendedServer:
         role_id = fake.add_role(ROLE, customize=[1, 11])
         result = run(fake)
         assert fake.customize_ids(role_id) == [1, 9, 10]
-        deletes = [c[1] for c in fake.calls if c[0] == "DELETE"]
-        assert deletes == ["/system/securityRoles/%d/customizeItems/701" % role_id]
+        [patch] = [c for c in fake.writes if c[1].endswith("customizeItems")]
+        assert patch[:2] == ("PATCH", "/system/securityRoles/%d/customizeItems" % role_id)
+        assert [(o["op"], o["path"]) for o in patch[2]] == [("add", "-"), ("add", "-"), ("remove", "701")]
         assert result["diff"]["after"]["permissions"]["System › Table Setup"]["allow"] == CISCO_AFTER[
             "permissions"]["System › Table Setup"]["allow"]
 
