@@ -8,6 +8,7 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.msp.umbrella_psa.plugins.doc_fragments import connectwise as cw_doc
+from ansible_collections.msp.umbrella_psa.plugins.doc_fragments import transport as transport_doc
 from ansible_collections.msp.umbrella_psa.plugins.doc_fragments import umbrella as umbrella_doc
 from ansible_collections.msp.umbrella_psa.plugins.module_utils import umbrella
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import (
@@ -71,7 +72,11 @@ def test_specs_are_independent_copies():
 
 @pytest.mark.parametrize('fragment, spec', [(cw_doc, CONNECTWISE_ARGSPEC), (umbrella_doc, UMBRELLA_ARGSPEC)])
 def test_doc_fragment_matches_the_argument_spec(fragment, spec):
+    """The vendor's fragment and the transport fragment, as every module lists them, document the spec."""
     options = yaml.safe_load(fragment.ModuleDocFragment.DOCUMENTATION)['options']
+    transport = yaml.safe_load(transport_doc.ModuleDocFragment.DOCUMENTATION)['options']
+    assert not set(options) & set(transport)
+    options.update(transport)
     assert sorted(options) == sorted(spec)
     for name, option in spec.items():
         doc = options[name]
