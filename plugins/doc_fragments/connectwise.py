@@ -68,10 +68,11 @@ options:
         C(Retry-After)) or that fails with 502, 503, 504 or a connection error.
       - When this budget is spent the task fails with a message naming the request and the last answer.
       - A write that the server may already have applied is not sent again blindly. A C(PATCH) that only replaces
-        fields is, since applying it twice changes nothing. After a creating C(POST) whose answer was lost, the module
-        looks for what it would have made (a role by name, a member by identifier, a customize item by screen) and
-        creates it only if it is not there; an API key whose answer was lost is deleted and created again, since its
-        private half was in that answer. A C(PATCH) that adds or removes fails instead.
+        fields is, since applying it twice changes nothing, and so is the extension's customize list C(PATCH), whose
+        list is a set. After a creating C(POST) whose answer was lost, the module looks for what it would have made
+        (a role by name, a member by identifier) and creates it only if it is not there; an API key whose answer was
+        lost is deleted and created again, since its private half was in that answer. Any other C(PATCH) that adds or
+        removes fails instead.
     type: float
     default: 120
 '''

@@ -597,12 +597,15 @@ class ConnectWiseClient:
     def put(self, path, body):
         return self._request('PUT', path, body=body)
 
-    def patch(self, path, operations):
+    def patch(self, path, operations, idempotent=None):
+        """Apply JSON Patch operations. ``idempotent=True`` states that the route gives the same result
+        however often the request is applied, so it may be repeated after a lost answer."""
         if not isinstance(operations, list):
             raise TypeError('patch() takes a JSON Patch list of {"op", "path", "value"} operations')
-        # Replacing fields with absolute values gives the same record however often it is applied,
-        # so such a PATCH may be repeated after a dropped connection; add/remove may not.
-        idempotent = all(isinstance(op, dict) and op.get('op') == 'replace' for op in operations) or None
+        if idempotent is None:
+            # Replacing fields with absolute values gives the same record however often it is applied,
+            # so such a PATCH may be repeated after a dropped connection; add/remove in general may not.
+            idempotent = all(isinstance(op, dict) and op.get('op') == 'replace' for op in operations) or None
         return self._request('PATCH', path, body=operations, idempotent=idempotent)
 
     def delete(self, path):

@@ -377,7 +377,8 @@ class _Present(object):
                 for screen in missing]
             operations.extend(dict(op="remove", path=str(item["id"])) for item in extra)
             try:
-                self.client.patch(customize_path(self.role["id"]), operations)
+                # CX2's list is a set: the same PATCH sent again after a lost answer changes nothing.
+                self.client.patch(customize_path(self.role["id"]), operations, idempotent=True)
             except ConnectWiseError as exc:
                 self._unsupported(exc)
                 return wanted_labels

@@ -164,8 +164,10 @@ class FakeConnectWise:
         items.append(item)
         return copy.deepcopy(item)
 
-    def patch(self, path, operations):
+    def patch(self, path, operations, idempotent=None):
         self.calls.append(("PATCH", path, copy.deepcopy(operations)))
+        if path.endswith("/customizeItems"):
+            assert idempotent is True, "a customize PATCH is safe to repeat (CX2) and must say so"
         match = re.fullmatch(r"/system/securityRoles/(\d+)/(settings|customizeItems)", path)
         assert match, path
         role_id, what = int(match.group(1)), match.group(2)
