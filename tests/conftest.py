@@ -14,6 +14,8 @@ import shutil
 import sys
 import tempfile
 
+import pytest
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -40,3 +42,14 @@ def pytest_configure(config):
     # tests/ is on sys.path (pytest puts a rootdir conftest's folder there): helpers are `support.*`.
     from support import ansible_runner  # pylint: disable=import-outside-toplevel
     ansible_runner.stage_collection(force=True)
+
+
+@pytest.fixture(scope="module", params=["extended", "public"])
+def emulator(request):
+    """One emulator per test module and profile: a test that takes it runs against each profile.
+
+    A test module (or folder) that needs something else defines its own ``emulator`` fixture, which wins.
+    """
+    from support.emulator import EmulatorProcess  # pylint: disable=import-outside-toplevel
+    with EmulatorProcess(profile=request.param) as emu:
+        yield emu
