@@ -54,6 +54,7 @@ options:
         M(msp.umbrella_psa.cw_api_member)'s result). Saves the lookup of the member by O(member); the id is
         used as given, so it must be the id of the member named by O(member).
     type: int
+    version_added: 0.2.0
   description:
     description:
       - The key's description, 1 to 100 characters; compared exactly (case-sensitively).

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: key_store
 short_description: Store a tenant's ConnectWise API key pair, the private half vault-encrypted
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Writes the key store file of one tenant on the controller, the YAML document that the
     C(msp.umbrella_psa.psa_integration) role reads back. The private key is encrypted with Ansible's vault
