@@ -186,8 +186,8 @@ def measure(control, ready, collections, work, customers):
     problems = []
     for label, figures in (("fresh", fresh), ("converged", converged)):
         if figures["returncode"] != 0:
-            problems.append("the %s run failed (exit %d): %s" % (label, figures["returncode"],
-                                                                   figures.get("output_tail", "")[-500:]))
+            tail = figures.get("output_tail", "")[-500:]
+            problems.append("the %s run failed (exit %d): %s" % (label, figures["returncode"], tail))
     expected = dict((c["customerId"], companies[n % len(companies)]) for n, c in enumerate(seeded))
     if mapped != expected:
         wrong = sum(1 for cid, company in expected.items() if mapped.get(cid) != company)

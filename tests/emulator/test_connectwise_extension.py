@@ -98,8 +98,8 @@ def test_cx2_one_patch_writes_the_customize_list(tenant):
                for s in tenant.get("/system/setupScreens", {"pageSize": 1000}).json()}
     old = tenant.post(base, {"customizeIdentifier": "SystemTableSetup",
                              "itemIdentifier": screens["Company / Configuration"]}).json()
-    operations = [{"op": "add", "path": "-", "value": {"customizeIdentifier": "SystemTableSetup",
-                                                        "itemIdentifier": screens[label]}}
+    operations = [{"op": "add", "path": "-",
+                   "value": {"customizeIdentifier": "SystemTableSetup", "itemIdentifier": screens[label]}}
                   for label in ("Service / Priority", "Service / Service Board")]
     operations.append({"op": "remove", "path": str(old["id"])})
     patched = tenant.patch(base, operations)

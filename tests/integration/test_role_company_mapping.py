@@ -162,8 +162,8 @@ def test_public_console_gets_the_steps_in_the_report_and_the_summary(tenants):
     assert len(mapping_steps) == 21  # 20 customers one by one, then the CSV for the other 10
     assert "And 10 more customers: work through %s" % steps_csv in mapping_steps[-1]
     customer = tenants.hosts[host]["customers"][0]
-    step = "%s (customer id %d): set ConnectWise Company ID to Contoso" % (customer["customerName"],
-                                                                          customer["customerId"])
+    step = "%s (customer id %d): set ConnectWise Company ID to Contoso" % (
+        customer["customerName"], customer["customerId"])
     report = (tenants.reports / ("%s.md" % host)).read_text()
     assert step in report and str(steps_csv) in report
     assert step in summary_text(first)

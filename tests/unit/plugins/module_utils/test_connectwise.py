@@ -392,7 +392,6 @@ def test_a_patch_that_adds_is_not_repeated_after_a_502(client, server):
     assert [r.method for r in server.requests] == ['PATCH']
 
 
-
 def test_a_patch_the_caller_declares_idempotent_is_repeated_after_a_502(client, server):
     # A set-like list (the extension's customize list): adding an item it holds changes nothing.
     path = '/system/securityRoles/4/customizeItems'
@@ -400,6 +399,7 @@ def test_a_patch_the_caller_declares_idempotent_is_repeated_after_a_502(client, 
     server.script('PATCH', API + path, Reply(502, body='bad gateway'), Reply(200, json=[{'id': 1}]))
     assert client.patch(path, ops, idempotent=True) == [{'id': 1}]
     assert [r.method for r in server.requests] == ['PATCH', 'PATCH']
+
 
 # --- a POST whose answer is lost (recover) -----------------------------------------------------------
 
