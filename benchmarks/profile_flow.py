@@ -31,7 +31,9 @@ def _profile_workers(out_dir):
             return original(self)
         finally:
             profiler.disable()
-            profiler.dump_stats(os.path.join(out_dir, "worker-%d.prof" % os.getpid()))
+            # The task's name in the file name lets --by-task sum the workers of each task.
+            name = "".join(c if c.isalnum() else "_" for c in self._task.get_name())[:80]
+            profiler.dump_stats(os.path.join(out_dir, "worker-%d-%s.prof" % (os.getpid(), name)))
 
     worker.WorkerProcess._run = profiled_run
 
@@ -61,9 +63,14 @@ def _stats_text(files, sort, top):
     return stream.getvalue()
 
 
+def _written(pattern):
+    # A worker still writing its profile when the run ended leaves an empty file behind.
+    return sorted(path for path in glob.glob(pattern) if os.path.getsize(path) > 0)
+
+
 def report(out_dir, top):
-    workers = sorted(glob.glob(os.path.join(out_dir, "worker-*.prof")))
-    mains = sorted(glob.glob(os.path.join(out_dir, "main-*.prof")))
+    workers = _written(os.path.join(out_dir, "worker-*.prof"))
+    mains = _written(os.path.join(out_dir, "main-*.prof"))
     parts = []
     for label, files in (("main process (strategy, results, callbacks)", mains),
                          ("workers (%d task executions)" % len(workers), workers)):
@@ -72,6 +79,19 @@ def report(out_dir, top):
         for sort in ("tottime", "cumulative"):
             parts.append("=== %s, by %s ===\n%s" % (label, sort, _stats_text(files, sort, top)))
     return "\n".join(parts)
+
+
+def by_task(out_dir):
+    """Worker seconds per task name, largest first: which tasks of the flow cost the most."""
+    totals = {}
+    for path in _written(os.path.join(out_dir, "worker-*.prof")):
+        task = os.path.basename(path)[:-len(".prof")].split("-", 2)[-1]
+        seconds, runs = totals.get(task, (0.0, 0))
+        totals[task] = (seconds + pstats.Stats(path).total_tt, runs + 1)
+    lines = ["%9s %6s  %s" % ("worker s", "runs", "task")]
+    for task, (seconds, runs) in sorted(totals.items(), key=lambda item: -item[1][0]):
+        lines.append("%9.2f %6d  %s" % (seconds, runs, task))
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
@@ -84,9 +104,10 @@ def main(argv=None):
     parser.add_argument("--out", help="directory for the .prof files of a profiled run")
     parser.add_argument("--report", help="merge and print the profiles in this directory")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--by-task", action="store_true", help="with --report: worker seconds per task name")
     args = parser.parse_args(argv)
     if args.report:
-        sys.stdout.write(report(args.report, args.top))
+        sys.stdout.write(by_task(args.report) if args.by_task else report(args.report, args.top))
         return 0
     if not args.out or not rest:
         parser.error("give --out DIR -- <ansible-playbook arguments>, or --report DIR")

@@ -4,6 +4,8 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Asking for a bearer token is a POST that changes nothing in either vendor's data.
 NOT_WRITES = ("POST /auth/v2/token",)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Requests a run makes once, not once per tenant: the Umbrella token, shared by every task of the run.
+RUN_WIDE = ("POST /auth/v2/token",)
 
 PHASE_ORDER = ("ours-fresh", "ours-converged", "uri-fresh", "uri-converged", "floor")
 
@@ -13,9 +15,13 @@ def request_figures(stats, tenants):
     by_route = stats.get("by_route", {})
     writes = sum(count for route, count in by_route.items()
                  if route.split(" ", 1)[0] in WRITE_METHODS and route not in NOT_WRITES)
+    run_wide = sum(count for route, count in by_route.items() if route in RUN_WIDE)
     return {
         "total": stats.get("total", 0),
         "per_tenant": round(stats.get("total", 0) / tenants, 2),
+        # What each tenant costs, the run-wide requests (one token per run) counted apart.
+        "per_tenant_own": round((stats.get("total", 0) - run_wide) / tenants, 2),
+        "run_wide": run_wide,
         "per_tenant_by_method": {m: round(c / tenants, 2) for m, c in sorted(stats.get("by_method", {}).items())},
         "per_tenant_by_route": {r: round(c / tenants, 2) for r, c in sorted(by_route.items())},
         "writes": writes,
@@ -49,6 +55,14 @@ def _check(name, value, ok):
     return {"target": name, "value": value, "met": None if value is None else bool(ok)}
 
 
+def _requests_check(name, phase, limit):
+    """Requests per tenant against a limit; the run-wide token requests are shown apart, not spread."""
+    requests = phase["requests"]
+    own = requests.get("per_tenant_own", requests["per_tenant"])
+    value = own if not requests.get("run_wide") else "%s + %d per run" % (own, requests["run_wide"])
+    return {"target": name, "value": value, "met": own <= limit}
+
+
 def targets(runs):
     """The goals the benchmark reports on (never asserts): one entry per goal and tenant count."""
     checks = []
@@ -59,11 +73,9 @@ def targets(runs):
         if converged:
             checks.append(_check("N=%d ours converged: zero writes" % n, converged["requests"]["writes"],
                                  converged["requests"]["writes"] == 0))
-            per = converged["requests"]["per_tenant"]
-            checks.append(_check("N=%d ours converged: <= 8 requests/tenant" % n, per, per <= 8))
+            checks.append(_requests_check("N=%d ours converged: <= 8 requests/tenant" % n, converged, 8))
         if fresh:
-            per = fresh["requests"]["per_tenant"]
-            checks.append(_check("N=%d ours fresh: <= 16 requests/tenant" % n, per, per <= 16))
+            checks.append(_requests_check("N=%d ours fresh: <= 16 requests/tenant" % n, fresh, 16))
         for key in ("ours_fresh/floor_wall", "ours_converged/floor_wall"):
             if r.get(key) is not None:
                 checks.append(_check("N=%d %s <= 2.0" % (n, key), r[key], r[key] <= 2.0))

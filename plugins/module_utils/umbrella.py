@@ -44,8 +44,12 @@ _TOKEN_LOCK = threading.Lock()
 
 # A store shared by the processes of one run (see plugins/plugin_utils/token_cache.py), installed by
 # the in-process entry point: ``get(key) -> (token, expires_at) | None``, ``put(key, token, expires_at)``
-# and ``drop(key)``, with wall-clock expiry. Without it the cache lasts as long as the process.
+# and ``drop(key)``, with wall-clock expiry; ``claim(key)`` and ``release(key)`` when it can tell one
+# caller to fetch a missing token and the others to wait for it. Without it the cache lasts as long as
+# the process.
 _SHARED_STORE = None
+# While another task of the run fetches the token, ask the store again this often.
+CLAIM_POLL_SECONDS = 0.1
 
 
 def set_shared_token_store(store):
@@ -203,13 +207,35 @@ class UmbrellaClient:
             cached = _TOKEN_CACHE.get(self._cache_key)
         if cached and self._clock() < cached[1]:
             return cached[0]
-        shared = _SHARED_STORE.get(self._shared_key) if _SHARED_STORE is not None else None
+        shared = self._shared_token()
         if shared:
             token, expires_at = shared
             with _TOKEN_LOCK:
                 _TOKEN_CACHE[self._cache_key] = (token, self._clock() + (expires_at - time.time()))
             return token
-        return self._fetch_token()
+        try:
+            return self._fetch_token()
+        except Exception:
+            if _SHARED_STORE is not None and hasattr(_SHARED_STORE, 'release'):
+                _SHARED_STORE.release(self._shared_key)
+            raise
+
+    def _shared_token(self):
+        """The run's token from the shared store, or None when this client is to fetch it.
+
+        Forks that start at the same moment all find no token; one of them fetches it while the
+        others wait for it, so that a run asks Umbrella for one token, not one per fork.
+        """
+        if _SHARED_STORE is None:
+            return None
+        if not hasattr(_SHARED_STORE, 'claim'):
+            return _SHARED_STORE.get(self._shared_key)
+        while True:
+            answer = _SHARED_STORE.claim(self._shared_key)
+            if answer == 'wait':
+                (self._sleep or time.sleep)(CLAIM_POLL_SECONDS)
+                continue
+            return None if answer == 'fetch' else answer
 
     def _drop_token(self, token):
         with _TOKEN_LOCK:

@@ -49,6 +49,9 @@ START_TIMEOUT = 5.0
 MAX_MESSAGE = 4 * 1024 * 1024
 # How long a value is kept when the caller gives no lifetime.
 VALUE_SECONDS = 3600
+# How long the other tasks of a run wait for the one task that fetches a missing token before they
+# fetch their own (the fetching task may have died, or be waiting out Umbrella's rate limit).
+CLAIM_SECONDS = 60.0
 
 
 def private_dir():
@@ -106,6 +109,23 @@ class SharedTokenStore:
 
     def drop(self, key):
         self._call({"op": "drop", "key": key})
+
+    def claim(self, key, seconds=CLAIM_SECONDS):
+        """The token, or who fetches a missing one: ``(token, expires_at)``, ``"fetch"`` or ``"wait"``.
+
+        The first caller to find no token is told to fetch it (for ``seconds`` at most, until its
+        ``put`` or ``release``); the callers after it are told to wait and ask again. Without a
+        keeper every caller fetches its own.
+        """
+        answer = self._call({"op": "claim", "key": key, "seconds": seconds}) or {}
+        token, expires_at = answer.get("token"), answer.get("expires_at")
+        if token and expires_at and expires_at > time.time():
+            return token, expires_at
+        return "wait" if answer.get("wait") else "fetch"
+
+    def release(self, key):
+        """Give up a claim without a token (the fetch failed): the next caller fetches."""
+        self._call({"op": "release", "key": key})
 
     def get_value(self, key):
         """The value filed under ``key``, or None (unknown, expired, or no keeper)."""
@@ -196,6 +216,8 @@ class Keeper:
         self.watch_pid = watch_pid
         self.tokens = {}
         self.values = {}
+        # key -> time until which one caller is fetching that token (claim).
+        self.claims = {}
         self.lock = threading.Lock()
         self.last_request = time.time()
 
@@ -214,6 +236,18 @@ class Keeper:
                 return {"token": token, "expires_at": expires_at} if expires_at > now else {}
             if op == "put":
                 self.tokens[key] = (str(message.get("token")), float(message.get("expires_at") or 0))
+                self.claims.pop(key, None)
+                return {"ok": True}
+            if op == "claim":
+                token, expires_at = self.tokens.get(key, (None, 0))
+                if expires_at > now:
+                    return {"token": token, "expires_at": expires_at}
+                if self.claims.get(key, 0) > now:
+                    return {"wait": True}
+                self.claims[key] = now + float(message.get("seconds") or CLAIM_SECONDS)
+                return {"fetch": True}
+            if op == "release":
+                self.claims.pop(key, None)
                 return {"ok": True}
             if op == "drop":
                 self.tokens.pop(key, None)

@@ -94,3 +94,15 @@ def test_mapping_phase_maps_every_customer_then_writes_nothing(bench):
     met = {t["target"]: t["met"] for t in result["targets"] if t["target"].startswith("mapping")}
     assert list(met.values()) == [True, True], met
     assert "| converged |" in proc.stdout and "company lookups" in proc.stdout
+
+
+def test_a_run_asks_umbrella_for_one_token_for_all_its_tenants(bench):
+    # Every tenant is a child organization of one MSP console: one key, so one token for the run, even
+    # though the tenants' Umbrella tasks start at the same moment in parallel forks.
+    result = bench[1]
+    for name in ("ours-fresh", "ours-converged"):
+        requests = phases(result)[name]["requests"]
+        assert requests["run_wide"] == 1, (name, requests["per_tenant_by_route"])
+        assert requests["per_tenant_own"] == round((requests["total"] - 1) / TENANTS, 2)
+    met = {t["target"]: t["met"] for t in result["targets"] if "requests/tenant" in t["target"]}
+    assert met == {"N=3 ours converged: <= 8 requests/tenant": True, "N=3 ours fresh: <= 16 requests/tenant": True}

@@ -2,7 +2,7 @@
 
 ``scripts/build_docs.py`` (``make docs``) is run on a staged copy of the collection: antsibull-docs
 writes the reStructuredText pages, Sphinx renders them with every warning an error. The site must have
-a page for every module, action plugin, callback and role, each carrying its options; and every
+a page for every module, action plugin, callback, filter and role, each carrying its options; and every
 plugin's documentation lints clean the way the Ansible docs site lints it.
 """
 
@@ -22,6 +22,7 @@ PLUGINS = REPO_ROOT / "plugins"
 MODULES = sorted(p.stem for p in (PLUGINS / "modules").glob("*.py") if p.stem != "__init__")
 ACTIONS = sorted(p.stem for p in (PLUGINS / "action").glob("*.py") if p.stem != "__init__")
 CALLBACKS = sorted(p.stem for p in (PLUGINS / "callback").glob("*.py") if p.stem != "__init__")
+FILTERS = sorted(p.stem for p in (PLUGINS / "filter").glob("*.py") if p.stem != "__init__")
 ROLES = sorted(p.name for p in (REPO_ROOT / "roles").iterdir() if (p / "meta" / "argument_specs.yml").is_file())
 # Options whose values ansible hides (no_log): documented like any other option, never as a value.
 NO_LOG_OPTIONS = {"cw_security_role": ["private_key"], "cw_api_member": ["private_key"],
@@ -64,10 +65,11 @@ def option_anchors(page):
     return set(re.findall(r'id="parameter-([A-Za-z0-9_/-]+)"', page.read_text()))
 
 
-def test_html_has_a_page_per_module_action_callback_and_role(site):
-    assert len(MODULES) >= 7 and CALLBACKS == ["plan"] and ROLES == ["psa_integration"]
+def test_html_has_a_page_per_module_action_callback_filter_and_role(site):
+    assert len(MODULES) >= 7 and CALLBACKS == ["plan"] and FILTERS == ["tenant_result"] and ROLES == ["psa_integration"]
     assert set(ACTIONS) <= set(MODULES), "an action plugin without a module documents nothing"
     expected = {"%s_module.html" % m for m in MODULES} | {"%s_callback.html" % c for c in CALLBACKS}
+    expected |= {"%s_filter.html" % f for f in FILTERS}
     expected |= {"%s_role.html" % r for r in ROLES}
     pages = {p.name for p in site.glob("*.html")} - {"index.html", "search.html", "genindex.html",
                                                      "environment_variables.html"}
@@ -98,6 +100,7 @@ def test_pages_carry_every_option_secrets_included(staged, site):
     assert {"main--psa_cw_site", "main--psa_cw_private_key", "main--psa_umbrella_api_secret"} <= option_anchors(role)
     callback = (site / "plan_callback.html").read_text()
     assert "plan_file" in option_anchors(site / "plan_callback.html") and "PSA_PLAN_FILE" in callback
+    assert {"_input", "tenant", "check_mode", "public_key"} <= option_anchors(site / "tenant_result_filter.html")
 
 
 def test_a_broken_reference_fails_the_build(tmp_path):

@@ -372,6 +372,68 @@ def test_a_token_is_shared_across_processes_through_the_run_store(server, clock,
     assert SECRET not in stored_key and 'token-1' not in stored_key
 
 
+class ClaimingStore(DictStore):
+    """The keeper's claim: the first caller without a token fetches it, the others wait."""
+
+    def __init__(self, answers=()):
+        super(ClaimingStore, self).__init__()
+        self.answers = list(answers)
+        self.released = []
+
+    def claim(self, key):
+        if self.answers:
+            return self.answers.pop(0)
+        return self.tokens.get(key) or 'fetch'
+
+    def release(self, key):
+        self.released.append(key)
+
+
+def test_a_client_told_to_wait_uses_the_token_another_task_fetched(server, clock, issuer):
+    store = ClaimingStore(answers=['wait', 'wait'])
+    umbrella.set_shared_token_store(store)
+    try:
+        other = make_client(server, clock)
+        server.script('GET', CUSTOMERS, Reply(200, json=[]), Reply(200, json=[]))
+        other.get(CUSTOMERS)  # told to wait twice, then to fetch: one token, stored
+        assert issuer.issued == ['token-1'] and len(store.tokens) == 1
+        umbrella.clear_token_cache()
+        store.answers = ['wait']
+        make_client(server, clock).get(CUSTOMERS)  # waits once, then finds the stored token
+        assert issuer.issued == ['token-1']
+    finally:
+        umbrella.set_shared_token_store(None)
+
+
+def test_a_waiting_client_sleeps_with_the_real_clock_when_none_is_given(server, clock, issuer, monkeypatch):
+    slept = []
+    monkeypatch.setattr(umbrella.time, 'sleep', slept.append)
+    store = ClaimingStore(answers=['wait'])
+    umbrella.set_shared_token_store(store)
+    try:
+        session = requests.Session()
+        server.mount_on(session)
+        client = UmbrellaClient(KEY, SECRET, session=session, clock=clock, rand=lambda: 0.5, base_url=BASE)
+        server.script('GET', CUSTOMERS, Reply(200, json=[]))
+        client.get(CUSTOMERS)
+        assert slept == [umbrella.CLAIM_POLL_SECONDS]
+    finally:
+        umbrella.set_shared_token_store(None)
+
+
+def test_a_failed_token_fetch_releases_the_claim(server, clock):
+    store = ClaimingStore()
+    umbrella.set_shared_token_store(store)
+    server.handlers.clear()
+    server.script('POST', TOKEN, Reply(401, json={'message': 'Invalid API key or secret'}))
+    try:
+        with pytest.raises(UmbrellaAuthError):
+            make_client(server, clock).get(CUSTOMERS)
+        assert len(store.released) == 1 and store.tokens == {}
+    finally:
+        umbrella.set_shared_token_store(None)
+
+
 def test_a_rejected_shared_token_is_dropped_and_replaced(server, clock, issuer, shared_store):
     server.script('GET', CUSTOMERS, Reply(200, json=[]), Reply(401, json={'message': 'Unauthorized'}),
                   Reply(200, json=[]))

@@ -92,3 +92,32 @@ def test_values_are_shared_between_independent_clients(run_process):
     assert second.get("v") is None
     first.put_value("short", "x", lifetime=-1)
     assert second.get_value("short") is None
+
+
+def test_one_caller_fetches_a_missing_token_while_the_others_wait(run_process):
+    first, second = (token_cache.SharedTokenStore(run_pid=run_process.pid) for _unused in range(2))
+    assert first.claim("k") == "fetch"
+    assert second.claim("k") == "wait"
+    assert first.claim("k") == "wait"  # a second ask by the fetcher itself does not fetch twice
+    expires = time.time() + 600
+    first.put("k", "tok", expires)
+    assert second.claim("k") == ("tok", expires)
+    # Claims are per key.
+    assert second.claim("other") == "fetch"
+
+
+def test_a_released_or_expired_claim_lets_the_next_caller_fetch(run_process):
+    store = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    assert store.claim("k") == "fetch"
+    store.release("k")
+    assert store.claim("k") == "fetch"
+    assert store.claim("short", seconds=0.2) == "fetch"
+    assert store.claim("short") == "wait"
+    assert wait_for(lambda: store.claim("short") == "fetch", seconds=3.0)
+
+
+def test_without_a_keeper_every_caller_fetches(monkeypatch):
+    store = token_cache.SharedTokenStore(run_pid=1)
+    monkeypatch.setattr(store, "_ensure_keeper", lambda: (_ for _ in ()).throw(OSError("no socket")))
+    assert store.claim("k") == "fetch"
+    store.release("k")  # must not raise
