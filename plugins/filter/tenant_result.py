@@ -125,7 +125,7 @@ def _step(results, name):
     return results.get(name) or {}
 
 
-def _new_key(results):
+def new_key_result(results):
     """The key created this run: by the rotation task, else by the first key task, or {}."""
     for name in ("key_rotation", "key"):
         if _step(results, name).get("created"):
@@ -160,10 +160,10 @@ def changes(results, check_mode=False, role_name="", member_identifier="", publi
         lines.append("security role '%s' %s%s" % (role_name, verb, "created" if role.get("created") else "updated"))
     if member.get("changed"):
         lines.append("API member '%s' %s%s" % (member_identifier, verb, "created" if member.get("created") else "updated"))
-    new_key = _new_key(results)
+    new_key = new_key_result(results)
     if new_key:
-        lines.append("API key %s%s (public key %s)" % (verb, "rotated" if new_key.get("rotated") else "created",
-                                                        new_key.get("public_key", "?")))
+        made = "rotated" if new_key.get("rotated") else "created"
+        lines.append("API key %s%s (public key %s)" % (verb, made, new_key.get("public_key", "?")))
     if _step(results, "key_store").get("changed"):
         lines.append("key pair %sstored in %s" % (verb, store_path))
     if _step(results, "umbrella").get("changed"):
@@ -175,8 +175,8 @@ def changes(results, check_mode=False, role_name="", member_identifier="", publi
     if mapping.get("changed"):
         if mapping.get("extension"):
             summary = mapping.get("summary") or {}
-            lines.append("company mapping %sapplied: %s customers set, %s cleared" % (verb, summary.get("set"),
-                                                                                       summary.get("removed")))
+            lines.append("company mapping %sapplied: %s customers set, %s cleared"
+                         % (verb, summary.get("set"), summary.get("removed")))
         else:
             lines.append("company mapping steps %swritten to %s" % (verb, mapping_steps_path))
     return lines

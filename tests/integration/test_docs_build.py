@@ -66,7 +66,7 @@ def option_anchors(page):
 
 
 def test_html_has_a_page_per_module_action_callback_filter_and_role(site):
-    assert len(MODULES) >= 7 and CALLBACKS == ["plan"] and FILTERS == ["tenant_result"] and ROLES == ["psa_integration"]
+    assert len(MODULES) >= 7 and CALLBACKS == ["plan"] and FILTERS == ["tenant_key", "tenant_result"] and ROLES == ["psa_integration"]
     assert set(ACTIONS) <= set(MODULES), "an action plugin without a module documents nothing"
     expected = {"%s_module.html" % m for m in MODULES} | {"%s_callback.html" % c for c in CALLBACKS}
     expected |= {"%s_filter.html" % f for f in FILTERS}
@@ -101,6 +101,7 @@ def test_pages_carry_every_option_secrets_included(staged, site):
     callback = (site / "plan_callback.html").read_text()
     assert "plan_file" in option_anchors(site / "plan_callback.html") and "PSA_PLAN_FILE" in callback
     assert {"_input", "tenant", "check_mode", "public_key"} <= option_anchors(site / "tenant_result_filter.html")
+    assert {"_input", "store", "vault_password", "placeholder"} <= option_anchors(site / "tenant_key_filter.html")
 
 
 def test_a_broken_reference_fails_the_build(tmp_path):

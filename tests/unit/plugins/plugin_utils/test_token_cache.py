@@ -118,6 +118,10 @@ def test_a_released_or_expired_claim_lets_the_next_caller_fetch(run_process):
 
 def test_without_a_keeper_every_caller_fetches(monkeypatch):
     store = token_cache.SharedTokenStore(run_pid=1)
-    monkeypatch.setattr(store, "_ensure_keeper", lambda: (_ for _ in ()).throw(OSError("no socket")))
+
+    def broken():
+        raise OSError("no socket for you")
+
+    monkeypatch.setattr(store, "_ensure_keeper", broken)
     assert store.claim("k") == "fetch"
     store.release("k")  # must not raise
