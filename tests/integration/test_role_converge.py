@@ -169,6 +169,19 @@ def test_bad_inventory_fails_before_any_request(tenants):
     assert tenants.emulator.control.stats()["total"] == 0
 
 
+def test_a_run_without_a_vault_password_fails_before_any_write(tenants):
+    host, _unused = new_tenant(tenants)
+    tenants.emulator.control.reset_stats()
+    run = tenants.run(extra={"psa_key_store_vault_password": ""})
+    assert run.returncode != 0
+    outcome = results(run)[host]
+    assert outcome["status"] == "failed"
+    assert outcome["message"].startswith("psa_key_store_vault_password is not set")
+    stats = tenants.emulator.control.stats()
+    assert stats["total"] > 0  # the preflight read what the bootstrap key may do...
+    assert [route for route in stats["by_route"] if not route.startswith("GET ")] == []  # ...and nothing was written
+
+
 def test_limit_runs_one_tenant_only(tenants):
     first, _unused = new_tenant(tenants)
     second, _unused = new_tenant(tenants)
