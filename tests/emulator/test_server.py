@@ -73,14 +73,16 @@ def test_seeded_faults_replay_per_tenant_whatever_the_interleaving(faulty):
     first, second = seed_tenant(faulty), seed_tenant(faulty)
     spec = {"rate": {"5xx": 0.3, "429": 0.2}, "statuses_5xx": [502, 503, 504], "seed": 7}
 
-    def statuses(tenant, count=20):
+    # 60 requests a tenant: each 5xx status has a 10 % chance a request, so all three show up in the
+    # 120 (the tenants' names, and so their fault sequences, are random; 40 missed one now and then).
+    def statuses(tenant, count=60):
         return [tenant.get("/system/securityRoles").status_code for _unused in range(count)]
 
     control.set_faults(spec)
     one_after_the_other = (statuses(first), statuses(second))
     control.set_faults(spec)
     interleaved = ([], [])
-    for _unused in range(20):
+    for _unused in range(60):
         interleaved[1].extend(statuses(second, 1))
         interleaved[0].extend(statuses(first, 1))
     control.clear_faults()
