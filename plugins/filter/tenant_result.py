@@ -5,7 +5,7 @@
 """One tenant's result, from the registered results of the psa_integration role's tasks.
 
 The role used to compute it in Jinja: two long expressions whose every branch Ansible compiled
-again in every tenant's worker, about a third of a converged tenant's worker time. The same rules
+again in every tenant's worker, about a quarter of a tenant's worker time. The same rules
 in Python cost a single small template.
 """
 
