@@ -58,7 +58,7 @@ def _check(name, value, ok):
 def _requests_check(name, phase, limit):
     """Requests per tenant against a limit; the run-wide token requests are shown apart, not spread."""
     requests = phase["requests"]
-    own = requests.get("per_tenant_own", requests["per_tenant"])
+    own = requests["per_tenant_own"]
     value = own if not requests.get("run_wide") else "%s + %d per run" % (own, requests["run_wide"])
     return {"target": name, "value": value, "met": own <= limit}
 

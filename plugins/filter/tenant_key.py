@@ -104,7 +104,7 @@ OPERATOR_KEY_LOCATION = "the tenant's vault variable psa_integration_private_key
 def _unvault(text, password, store_path):
     try:
         return to_text(VaultLib([("default", VaultSecret(to_bytes(password or "")))]).decrypt(to_bytes(text)))
-    except (AnsibleVaultError, AnsibleFilterError, ValueError, TypeError) as exc:
+    except (AnsibleVaultError, ValueError, TypeError) as exc:
         raise AnsibleFilterError(
             "the key store %s holds a private key that the vault password psa_key_store_vault_password does not "
             "decrypt (%s): run with the vault password it was written with" % (store_path, type(exc).__name__))

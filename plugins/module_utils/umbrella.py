@@ -44,9 +44,9 @@ _TOKEN_LOCK = threading.Lock()
 
 # A store shared by the processes of one run (see plugins/plugin_utils/token_cache.py), installed by
 # the in-process entry point: ``get(key) -> (token, expires_at) | None``, ``put(key, token, expires_at)``
-# and ``drop(key)``, with wall-clock expiry; ``claim(key)`` and ``release(key)`` when it can tell one
-# caller to fetch a missing token and the others to wait for it. Without it the cache lasts as long as
-# the process.
+# and ``drop(key)``, with wall-clock expiry, and ``claim(key) -> (token, expires_at) | 'fetch' | 'wait'``
+# and ``release(key)``, which tell one caller to fetch a missing token and the others to wait for it.
+# Without it the cache lasts as long as the process.
 _SHARED_STORE = None
 # While another task of the run fetches the token, ask the store again this often.
 CLAIM_POLL_SECONDS = 0.1
@@ -216,7 +216,7 @@ class UmbrellaClient:
         try:
             return self._fetch_token()
         except Exception:
-            if _SHARED_STORE is not None and hasattr(_SHARED_STORE, 'release'):
+            if _SHARED_STORE is not None:
                 _SHARED_STORE.release(self._shared_key)
             raise
 
@@ -228,8 +228,6 @@ class UmbrellaClient:
         """
         if _SHARED_STORE is None:
             return None
-        if not hasattr(_SHARED_STORE, 'claim'):
-            return _SHARED_STORE.get(self._shared_key)
         while True:
             answer = _SHARED_STORE.claim(self._shared_key)
             if answer == 'wait':

@@ -352,6 +352,12 @@ class DictStore:
     def drop(self, key):
         self.tokens.pop(key, None)
 
+    def claim(self, key):
+        return self.tokens.get(key) or 'fetch'
+
+    def release(self, key):
+        pass
+
 
 @pytest.fixture
 def shared_store():
@@ -373,7 +379,7 @@ def test_a_token_is_shared_across_processes_through_the_run_store(server, clock,
 
 
 class ClaimingStore(DictStore):
-    """The keeper's claim: the first caller without a token fetches it, the others wait."""
+    """Scripted answers to claim (then the plain store's), and a record of the releases."""
 
     def __init__(self, answers=()):
         super(ClaimingStore, self).__init__()
@@ -383,7 +389,7 @@ class ClaimingStore(DictStore):
     def claim(self, key):
         if self.answers:
             return self.answers.pop(0)
-        return self.tokens.get(key) or 'fetch'
+        return super(ClaimingStore, self).claim(key)
 
     def release(self, key):
         self.released.append(key)
