@@ -90,6 +90,13 @@ _value:
           manual steps, and the operator's key are verified; a stored key of an unchanged role was
           verified by the run that created it.
       type: bool
+    previous_keys:
+      description:
+        - The member's other keys with the integration's description, as the last key task that ran
+          reported them (the replacement when one ran), to be revoked once Umbrella holds the key in
+          use; V([]) on a server without the key API.
+      type: list
+      elements: dict
 """
 
 from ansible.errors import AnsibleFilterError
@@ -108,6 +115,16 @@ def _unvault(text, password, store_path):
         raise AnsibleFilterError(
             "the key store %s holds a private key that the vault password psa_key_store_vault_password does not "
             "decrypt (%s): run with the vault password it was written with" % (store_path, type(exc).__name__))
+
+
+def _previous_keys(results):
+    """What the revoke task retires: the keys the last key task that ran saw besides the one in use."""
+    final = results.get("key_rotation") or {}
+    if not final or final.get("skipped"):
+        final = results.get("key") or {}
+    if final.get("extension") is not True:
+        return []
+    return list(final.get("previous_keys") or [])
 
 
 def tenant_key(results, store=None, store_path="", operator_public_key="", operator_private_key="",
@@ -138,7 +155,7 @@ def tenant_key(results, store=None, store_path="", operator_public_key="", opera
     role_unsettled = role is None or role.get("changed", True) or bool(role.get("manual_steps"))
     verify = bool(public) and public != placeholder and (bool(created) or manual or role_unsettled)
     return {"public_key": public, "private_key": private, "location": location, "new_key": new_key,
-            "verify": verify}
+            "verify": verify, "previous_keys": _previous_keys(results)}
 
 
 class FilterModule(object):

@@ -33,7 +33,7 @@ def test_a_converged_tenant_uses_the_stored_pair_and_skips_the_verify():
     key = choose({"key": {"created": False, "extension": True, "public_key": "STORED"}, "role": UNCHANGED_ROLE},
                  store=stored())
     assert key == {"public_key": "STORED", "private_key": "stored-private", "location": "keys/acme.yml",
-                   "new_key": {}, "verify": False}
+                   "new_key": {}, "verify": False, "previous_keys": []}
 
 
 def test_a_key_created_this_run_is_used_stored_and_verified():
@@ -79,3 +79,21 @@ def test_a_wrong_vault_password_names_the_store_and_the_variable():
                vault_password="not-it")
     assert "keys/acme.yml" in str(info.value) and "psa_key_store_vault_password" in str(info.value)
     assert "stored-private" not in str(info.value)
+
+
+def test_the_previous_keys_are_those_the_last_key_task_that_ran_reported():
+    old = [{"id": 3}]
+    first = {"created": True, "extension": True, "public_key": "NEW", "private_key": "p", "previous_keys": old}
+    assert choose({"key": first, "key_rotation": {"changed": False, "skipped": True}, "role": UNCHANGED_ROLE},
+                  store=stored())["previous_keys"] == old
+    replacement = {"created": True, "extension": True, "public_key": "NEW2", "private_key": "p2",
+                   "previous_keys": [{"id": 3}, {"id": 4}]}
+    server = {"created": False, "extension": True, "public_key": "SERVER", "previous_keys": []}
+    assert choose({"key": server, "key_rotation": replacement, "role": UNCHANGED_ROLE},
+                  store=stored())["previous_keys"] == [{"id": 3}, {"id": 4}]
+
+
+def test_nothing_is_revoked_without_the_key_api_or_when_no_key_task_ran():
+    manual = {"extension": False, "previous_keys": [{"id": 3}]}
+    assert choose({"key": manual, "role": UNCHANGED_ROLE}, store=stored())["previous_keys"] == []
+    assert choose({"key": None, "key_rotation": None, "role": UNCHANGED_ROLE}, store=stored())["previous_keys"] == []
