@@ -129,6 +129,8 @@ def run_playbook(title, vars_file, collections_path, *extra):
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
         "ANSIBLE_FORKS": "10",
+        # Keeps the forked workers sharing the controller's memory (docs/performance.md).
+        "ANSIBLE_CALLBACKS_ENABLED": "msp.umbrella_psa.gc_freeze",
     })
     command = [str(BIN_DIR / "ansible-playbook"), "msp.umbrella_psa.provision_tenants",
                "-i", str(INVENTORY), "-e", "@%s" % vars_file, *extra]

@@ -2,7 +2,7 @@
 
 ``scripts/build_docs.py`` (``make docs``) is run on a staged copy of the collection: antsibull-docs
 writes the reStructuredText pages, Sphinx renders them with every warning an error. The site must have
-a page for every module, action plugin, callback, filter and role, each carrying its options; and every
+a page for every module, action plugin, callback, filter, lookup and role, each carrying its options; and every
 plugin's documentation lints clean the way the Ansible docs site lints it.
 """
 
@@ -23,6 +23,7 @@ MODULES = sorted(p.stem for p in (PLUGINS / "modules").glob("*.py") if p.stem !=
 ACTIONS = sorted(p.stem for p in (PLUGINS / "action").glob("*.py") if p.stem != "__init__")
 CALLBACKS = sorted(p.stem for p in (PLUGINS / "callback").glob("*.py") if p.stem != "__init__")
 FILTERS = sorted(p.stem for p in (PLUGINS / "filter").glob("*.py") if p.stem != "__init__")
+LOOKUPS = sorted(p.stem for p in (PLUGINS / "lookup").glob("*.py") if p.stem != "__init__")
 ROLES = sorted(p.name for p in (REPO_ROOT / "roles").iterdir() if (p / "meta" / "argument_specs.yml").is_file())
 # Options whose values ansible hides (no_log): documented like any other option, never as a value.
 NO_LOG_OPTIONS = {"cw_security_role": ["private_key"], "cw_api_member": ["private_key"],
@@ -65,11 +66,12 @@ def option_anchors(page):
     return set(re.findall(r'id="parameter-([A-Za-z0-9_/-]+)"', page.read_text()))
 
 
-def test_html_has_a_page_per_module_action_callback_filter_and_role(site):
-    assert len(MODULES) >= 7 and CALLBACKS == ["plan"] and FILTERS == ["tenant_key", "tenant_result"] and ROLES == ["psa_integration"]
+def test_html_has_a_page_per_module_action_callback_filter_lookup_and_role(site):
+    assert len(MODULES) >= 7 and CALLBACKS == ["gc_freeze", "plan"] and FILTERS == ["tenant_key", "tenant_result"]
+    assert LOOKUPS == ["key_store"] and ROLES == ["psa_integration"]
     assert set(ACTIONS) <= set(MODULES), "an action plugin without a module documents nothing"
     expected = {"%s_module.html" % m for m in MODULES} | {"%s_callback.html" % c for c in CALLBACKS}
-    expected |= {"%s_filter.html" % f for f in FILTERS}
+    expected |= {"%s_filter.html" % f for f in FILTERS} | {"%s_lookup.html" % name for name in LOOKUPS}
     expected |= {"%s_role.html" % r for r in ROLES}
     pages = {p.name for p in site.glob("*.html")} - {"index.html", "search.html", "genindex.html",
                                                      "environment_variables.html"}
@@ -102,6 +104,8 @@ def test_pages_carry_every_option_secrets_included(staged, site):
     assert "plan_file" in option_anchors(site / "plan_callback.html") and "PSA_PLAN_FILE" in callback
     assert {"_input", "tenant", "check_mode", "public_key"} <= option_anchors(site / "tenant_result_filter.html")
     assert {"_input", "store", "vault_password", "placeholder"} <= option_anchors(site / "tenant_key_filter.html")
+    assert {"_terms", "max_age_days", "rotate"} <= option_anchors(site / "key_store_lookup.html")
+    assert "callbacks_enabled" in (site / "gc_freeze_callback.html").read_text()
 
 
 def test_a_broken_reference_fails_the_build(tmp_path):
