@@ -6,52 +6,77 @@ plugins (and so this collection's engines and HTTP clients) run. A profile of th
 alone shows only the strategy loop, so every worker writes its own profile here, and ``--report``
 merges them.
 
-    python benchmarks/profile_flow.py --out DIR -- <ansible-playbook arguments>
-    python benchmarks/profile_flow.py --report DIR [--top 25]
+Profiles count CPU time (``time.process_time``), not wall time: ten workers sharing two cores
+spend most of their wall time waiting for a core, and a wall-clock profile charges that wait to
+whatever function happened to be running. Every worker also records what it cost the machine
+(``getrusage``: user and system seconds, minor page faults); ``--by-task`` sums both per task.
+``--rusage-only`` records the costs without the profiler, whose own overhead inflates them.
+
+    python benchmarks/profile_flow.py --out DIR [--rusage-only] -- <ansible-playbook arguments>
+    python benchmarks/profile_flow.py --report DIR [--top 25] [--by-task]
 """
 
 import argparse
 import cProfile
 import glob
 import io
+import json
 import os
 import pstats
+import resource
 import sys
+import time
 
 
-def _profile_workers(out_dir):
+def _worker_stem(out_dir, task):
+    # The task's name in the file name lets --by-task sum the workers of each task.
+    name = "".join(c if c.isalnum() else "_" for c in task.get_name())[:80]
+    return os.path.join(out_dir, "worker-%d-%s" % (os.getpid(), name))
+
+
+def _write_rusage(stem):
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # a forked worker starts from zero
+    with open(stem + ".rusage", "w", encoding="utf-8") as handle:
+        json.dump({"user_s": usage.ru_utime, "system_s": usage.ru_stime, "minor_faults": usage.ru_minflt}, handle)
+
+
+def _profile_workers(out_dir, with_profiler=True):
     from ansible.executor.process import worker
 
     original = worker.WorkerProcess._run
 
     def profiled_run(self):
-        profiler = cProfile.Profile()
-        profiler.enable()
+        profiler = cProfile.Profile(time.process_time) if with_profiler else None
+        if profiler:
+            profiler.enable()
         try:
             return original(self)
         finally:
-            profiler.disable()
-            # The task's name in the file name lets --by-task sum the workers of each task.
-            name = "".join(c if c.isalnum() else "_" for c in self._task.get_name())[:80]
-            profiler.dump_stats(os.path.join(out_dir, "worker-%d-%s.prof" % (os.getpid(), name)))
+            stem = _worker_stem(out_dir, self._task)
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(stem + ".prof")
+            _write_rusage(stem)
 
     worker.WorkerProcess._run = profiled_run
 
 
-def run_profiled(out_dir, playbook_args):
+def run_profiled(out_dir, playbook_args, with_profiler=True):
     os.makedirs(out_dir, exist_ok=True)
-    _profile_workers(out_dir)
+    _profile_workers(out_dir, with_profiler)
     from ansible.cli.playbook import main as playbook_main
 
-    profiler = cProfile.Profile()
-    profiler.enable()
+    profiler = cProfile.Profile(time.process_time) if with_profiler else None
+    if profiler:
+        profiler.enable()
     try:
         playbook_main(["ansible-playbook"] + playbook_args)
     except SystemExit as exit_:
         return exit_.code or 0
     finally:
-        profiler.disable()
-        profiler.dump_stats(os.path.join(out_dir, "main-%d.prof" % os.getpid()))
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(os.path.join(out_dir, "main-%d.prof" % os.getpid()))
     return 0
 
 
@@ -81,16 +106,32 @@ def report(out_dir, top):
     return "\n".join(parts)
 
 
+def _read_rusage(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except ValueError:  # a worker cut short mid-write
+        return None
+
+
 def by_task(out_dir):
-    """Worker seconds per task name, largest first: which tasks of the flow cost the most."""
+    """CPU per task name, largest first: which tasks of the flow cost the most, and in what."""
     totals = {}
-    for path in _written(os.path.join(out_dir, "worker-*.prof")):
-        task = os.path.basename(path)[:-len(".prof")].split("-", 2)[-1]
-        seconds, runs = totals.get(task, (0.0, 0))
-        totals[task] = (seconds + pstats.Stats(path).total_tt, runs + 1)
-    lines = ["%9s %6s  %s" % ("worker s", "runs", "task")]
-    for task, (seconds, runs) in sorted(totals.items(), key=lambda item: -item[1][0]):
-        lines.append("%9.2f %6d  %s" % (seconds, runs, task))
+    for path in sorted(glob.glob(os.path.join(out_dir, "worker-*.rusage"))):
+        usage = _read_rusage(path)
+        if usage is None:
+            continue
+        task = os.path.basename(path)[:-len(".rusage")].split("-", 2)[-1]
+        entry = totals.setdefault(task, {"runs": 0, "user_s": 0.0, "system_s": 0.0, "minor_faults": 0})
+        entry["runs"] += 1
+        for key in ("user_s", "system_s", "minor_faults"):
+            entry[key] += usage[key]
+    lines = ["%9s %6s %8s %8s %8s %8s  %s" % ("CPU s", "runs", "ms/run", "user ms", "sys ms", "faults", "task")]
+    for task, entry in sorted(totals.items(), key=lambda item: -(item[1]["user_s"] + item[1]["system_s"])):
+        runs, cpu = entry["runs"], entry["user_s"] + entry["system_s"]
+        lines.append("%9.2f %6d %8.1f %8.1f %8.1f %8d  %s" % (
+            cpu, runs, 1000 * cpu / runs, 1000 * entry["user_s"] / runs, 1000 * entry["system_s"] / runs,
+            entry["minor_faults"] // runs, task))
     return "\n".join(lines) + "\n"
 
 
@@ -104,14 +145,16 @@ def main(argv=None):
     parser.add_argument("--out", help="directory for the .prof files of a profiled run")
     parser.add_argument("--report", help="merge and print the profiles in this directory")
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--by-task", action="store_true", help="with --report: worker seconds per task name")
+    parser.add_argument("--by-task", action="store_true", help="with --report: worker CPU per task name")
+    parser.add_argument("--rusage-only", action="store_true",
+                        help="with --out: record each worker's CPU and page faults without profiling it")
     args = parser.parse_args(argv)
     if args.report:
         sys.stdout.write(by_task(args.report) if args.by_task else report(args.report, args.top))
         return 0
     if not args.out or not rest:
         parser.error("give --out DIR -- <ansible-playbook arguments>, or --report DIR")
-    return run_profiled(args.out, rest)
+    return run_profiled(args.out, rest, with_profiler=not args.rusage_only)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ MAPPING_PHASE = "mapping"
 OURS_PLAYBOOK = "msp.umbrella_psa.provision_tenants"
 URI_PLAYBOOK = os.path.join(BENCH_DIR, "uri_baseline", "provision_uri.yml")
 # Company ids and Umbrella org ids of each flow's tenants never overlap.
+GC_FREEZE_CALLBACK = "msp.umbrella_psa.gc_freeze"
 FLOWS = {"ours": ("bo", 2000000), "uri": ("bu", 3000000)}
 
 
@@ -71,6 +72,9 @@ def parse_args(argv=None):
     parser.add_argument("--profile", action="store_true",
                         help="run ansible-playbook under cProfile, workers included (benchmarks/profile_flow.py); "
                              "slows every phase down: for finding the hot path, not for the figures")
+    parser.add_argument("--task-cpu", action="store_true",
+                        help="record every worker's CPU time and page faults, without a profiler, and write the "
+                             "cost of each task of the flow next to the phase's logs (<phase>.tasks.txt)")
     parser.add_argument("--work-dir", default=os.path.join(BENCH_DIR, ".work"),
                         help="inventories, key stores and logs (default benchmarks/.work)")
     parser.add_argument("--results-dir", default=os.path.join(BENCH_DIR, "results"))
@@ -80,6 +84,9 @@ def parse_args(argv=None):
                         help="stage the working tree's collection into <work-dir>/collections first and use it")
     parser.add_argument("--ansible-bin", default=os.path.dirname(sys.executable),
                         help="directory of ansible-playbook (default: this Python's bin)")
+    parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
+                        help="run every phase without the msp.umbrella_psa.gc_freeze callback (enabled by default, "
+                             "for all phases alike)")
     args = parser.parse_args(argv)
     try:
         args.tenants = [int(n) for n in args.tenants.split(",") if n.strip()]
@@ -118,8 +125,13 @@ def stage_collection(work_dir):
     return root
 
 
-def ansible_env(work_dir, vault_password_file, ansible_bin, collections_path):
+def ansible_env(work_dir, vault_password_file, ansible_bin, collections_path, gc_freeze=True):
     env = dict(os.environ)
+    if gc_freeze:
+        # The same Ansible configuration for every phase, the floor included.
+        env["ANSIBLE_CALLBACKS_ENABLED"] = GC_FREEZE_CALLBACK
+    else:
+        env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": collections_path,
         "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
@@ -179,7 +191,8 @@ class Round:
         with open(self.vault_password_file, "w", encoding="utf-8") as handle:
             handle.write(secrets.token_hex(16) + "\n")
         os.chmod(self.vault_password_file, 0o600)
-        self.env = ansible_env(self.dir, self.vault_password_file, args.ansible_bin, args.collections_path)
+        self.env = ansible_env(self.dir, self.vault_password_file, args.ansible_bin, args.collections_path,
+                               args.gc_freeze)
         self.tenants = {}
         self.inventories = {}
 
@@ -210,16 +223,20 @@ class Round:
         stem = os.path.join(self.dir, phase)
         cmd = [os.path.join(self.args.ansible_bin, "ansible-playbook"), playbook,
                "-i", self.inventories[flow], "-f", str(self.args.forks)]
-        if self.args.profile:
-            cmd = [sys.executable, os.path.join(BENCH_DIR, "profile_flow.py"), "--out", stem + ".profile", "--"] + cmd[1:]
+        if self.args.profile or self.args.task_cpu:
+            cmd = ([sys.executable, os.path.join(BENCH_DIR, "profile_flow.py"), "--out", stem + ".profile"]
+                   + ([] if self.args.profile else ["--rusage-only"]) + ["--"] + cmd[1:])
         emulator_cpu_before = self.emulator.cpu_s
         load_before = os.getloadavg()[0]
         measurement = run_measured(cmd, self.env, self.dir, stem + ".out", stem + ".err")
         stats = self.control.stats()
-        if self.args.profile:
+        if self.args.profile or self.args.task_cpu:
             import profile_flow
-            with open(stem + ".profile.txt", "w", encoding="utf-8") as handle:
-                handle.write(profile_flow.report(stem + ".profile", 30))
+            if self.args.profile:
+                with open(stem + ".profile.txt", "w", encoding="utf-8") as handle:
+                    handle.write(profile_flow.report(stem + ".profile", 30))
+            with open(stem + ".tasks.txt", "w", encoding="utf-8") as handle:
+                handle.write(profile_flow.by_task(stem + ".profile"))
         entry = {
             "command": " ".join(os.path.relpath(c, REPO_ROOT) if os.path.isabs(c) else c for c in cmd),
             "measurement": measurement.as_dict(),
@@ -319,8 +336,9 @@ def main(argv=None):
         sys.exit("the collection is not staged under %s: run `make collection` or pass --stage" % args.collections_path)
     started = datetime.datetime.now(datetime.timezone.utc)
     expectation = load_expectation()
-    print("benchmark: tenants %s, forks %d, phases %s" % (
-        ",".join(map(str, args.tenants)), args.forks, ",".join(args.phases)), flush=True)
+    print("benchmark: tenants %s, forks %d, phases %s, gc_freeze %s" % (
+        ",".join(map(str, args.tenants)), args.forks, ",".join(args.phases), "on" if args.gc_freeze else "off"),
+        flush=True)
     runs = []
     with EmulatorProcess(REPO_ROOT, args.work_dir, profile="extended") as emulator:
         control = ControlClient(emulator.ready["url"], emulator.ready["ca_file"])
@@ -335,6 +353,7 @@ def main(argv=None):
     result = {
         "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "forks": args.forks,
+        "gc_freeze": args.gc_freeze,
         "phases_run": args.phases,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "ansible_core": ansible_version(args.ansible_bin), "platform": platform.platform()},

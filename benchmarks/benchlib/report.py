@@ -109,8 +109,10 @@ def _methods(per_method):
 
 def markdown(result):
     lines = [
-        "forks: %d; emulator profile: extended; tasks per tenant (ours, from ours-fresh): %s" % (
-            result["forks"], ", ".join("N=%d: %s" % (r["tenants"], r.get("tasks_per_tenant")) for r in result["runs"])),
+        "forks: %d; gc_freeze callback: %s; emulator profile: extended; "
+        "tasks per tenant (ours, from ours-fresh): %s" % (
+            result["forks"], "on" if result.get("gc_freeze", False) else "off",
+            ", ".join("N=%d: %s" % (r["tenants"], r.get("tasks_per_tenant")) for r in result["runs"])),
         "",
         "| N | phase | wall s | CPU s | peak RSS, largest process MiB | peak tree RSS / PSS MiB "
         "| requests/tenant | by method | writes (total) | load 1m | state |",

@@ -25,13 +25,13 @@ def bench(tmp_path_factory):
     root = tmp_path_factory.mktemp("bench")
     proc = subprocess.run(
         [sys.executable, str(REPO_ROOT / "benchmarks" / "run.py"), "--tenants", str(TENANTS), "--forks", "5",
-         "--mapping-customers", str(MAPPING_CUSTOMERS),
+         "--mapping-customers", str(MAPPING_CUSTOMERS), "--task-cpu",
          "--work-dir", str(root / "work"), "--results-dir", str(root / "results"),
          "--collections-path", str(BUILD_DIR)],
         capture_output=True, text=True, cwd=REPO_ROOT, timeout=1800, check=False)
     results = sorted((root / "results").glob("*.json"))
     assert len(results) == 1, "no result document\nstdout:\n%s\nstderr:\n%s" % (proc.stdout, proc.stderr[-3000:])
-    return proc, json.loads(results[0].read_text())
+    return proc, json.loads(results[0].read_text()), root / "work"
 
 
 def phases(result):
@@ -40,7 +40,7 @@ def phases(result):
 
 
 def test_every_phase_ran_and_succeeded(bench):
-    proc, result = bench
+    proc, result, _work = bench
     ran = phases(result)
     assert sorted(ran) == sorted(PHASES), proc.stdout
     for name, entry in ran.items():
@@ -82,7 +82,7 @@ def test_floor_matches_our_task_count(bench):
 
 
 def test_mapping_phase_maps_every_customer_then_writes_nothing(bench):
-    proc, result = bench
+    proc, result, _work = bench
     mapping = result["mapping"]
     assert mapping["problems"] == [] and mapping["mapped"] == MAPPING_CUSTOMERS
     assert mapping["companies"] == MAPPING_CUSTOMERS  # every customer onto its own company
@@ -106,3 +106,20 @@ def test_a_run_asks_umbrella_for_one_token_for_all_its_tenants(bench):
         assert requests["per_tenant_own"] == round((requests["total"] - 1) / TENANTS, 2)
     met = {t["target"]: t["met"] for t in result["targets"] if "requests/tenant" in t["target"]}
     assert met == {"N=3 ours converged: <= 8 requests/tenant": True, "N=3 ours fresh: <= 16 requests/tenant": True}
+
+
+def test_every_phase_runs_with_the_gc_freeze_callback_and_no_load_warning(bench):
+    _proc, result, work = bench
+    assert result["gc_freeze"] is True
+    for phase in PHASES:
+        assert "Skipping callback plugin" not in (work / "n3" / (phase + ".err")).read_text(), phase
+
+
+def test_task_cpu_lists_what_each_task_of_the_flow_cost(bench):
+    work = bench[2]
+    lines = (work / "n3" / "ours-converged.tasks.txt").read_text().splitlines()
+    assert lines[0].split()[:3] == ["CPU", "s", "runs"]
+    rows = {line.split(None, 6)[6].split("___")[-1]: line.split() for line in lines[1:]}
+    key_task = rows["API_key_of_the_member"]
+    assert int(key_task[1]) == TENANTS and float(key_task[2]) > 0 and int(key_task[5]) > 0
+    assert int(rows["Summary_of_every_tenant"][1]) == 1
