@@ -137,6 +137,9 @@ def read_store(path):
 def age_in_days(created_at, path, now=None):
     if not created_at:
         return 0
+    if isinstance(created_at, datetime.datetime):  # an unquoted timestamp, as YAML reads a hand-edited store
+        created = created_at.astimezone(datetime.timezone.utc).replace(tzinfo=None) if created_at.tzinfo else created_at
+        return ((now or _utcnow()) - created).days
     try:
         created = datetime.datetime.strptime(to_native(created_at), CREATED_AT_FORMAT)
     except ValueError:

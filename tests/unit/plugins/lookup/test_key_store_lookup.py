@@ -61,3 +61,10 @@ def test_a_damaged_store_is_named_with_the_fix_instead_of_guessed_at(tmp_path, t
     with pytest.raises(AnsibleLookupError, match="key store %s" % path) as info:
         key_store(str(path), 30, now=NOW)
     assert message in str(info.value)
+
+
+def test_an_unquoted_timestamp_in_a_hand_edited_store_still_gives_the_age(tmp_path):
+    path = tmp_path / "acme.yml"
+    path.write_text("public_key: PUB\ncreated_at: 2026-09-02 12:00:00\n")  # YAML reads a datetime
+    store = key_store(str(path), 90, now=NOW)
+    assert (store["age_days"], store["rotation_due"]) == (90, True)
