@@ -139,12 +139,12 @@ def age_in_days(created_at, path, now=None):
         return 0
     if isinstance(created_at, datetime.datetime):  # an unquoted timestamp, as YAML reads a hand-edited store
         created = created_at.astimezone(datetime.timezone.utc).replace(tzinfo=None) if created_at.tzinfo else created_at
-        return ((now or _utcnow()) - created).days
-    try:
-        created = datetime.datetime.strptime(to_native(created_at), CREATED_AT_FORMAT)
-    except ValueError:
-        raise AnsibleLookupError("the key store %s has created_at %r, not YYYY-MM-DDTHH:MM:SSZ: fix the field "
-                                 "or remove the file" % (path, created_at))
+    else:
+        try:
+            created = datetime.datetime.strptime(to_native(created_at), CREATED_AT_FORMAT)
+        except ValueError:
+            raise AnsibleLookupError("the key store %s has created_at %r, not YYYY-MM-DDTHH:MM:SSZ: fix the field "
+                                     "or remove the file" % (path, created_at))
     return ((now or _utcnow()) - created).days
 
 
