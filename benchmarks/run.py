@@ -61,6 +61,9 @@ def parse_args(argv=None):
     parser.add_argument("--tenants", default="200",
                         help="tenant count, or several separated by commas (e.g. 50,200,1000)")
     parser.add_argument("--forks", type=int, default=10, help="ansible forks of every phase (default 10)")
+    parser.add_argument("--batch-size", type=int, default=0,
+                        help="tenants per batch within each run of every phase (-e psa_batch_size, Ansible's serial; "
+                             "default 0: all at once)")
     parser.add_argument("--phases", default=",".join(PHASES + (MAPPING_PHASE,)),
                         help="phases to run (default: all): " + ", ".join(PHASES + (MAPPING_PHASE,)))
     parser.add_argument("--mapping-customers", type=int, default=5000,
@@ -223,6 +226,9 @@ class Round:
         stem = os.path.join(self.dir, phase)
         cmd = [os.path.join(self.args.ansible_bin, "ansible-playbook"), playbook,
                "-i", self.inventories[flow], "-f", str(self.args.forks)]
+        if self.args.batch_size:
+            # Every phase's playbook batches on this variable, the floor and the uri flow included.
+            cmd += ["-e", "psa_batch_size=%d" % self.args.batch_size]
         if self.args.profile or self.args.task_cpu:
             cmd = ([sys.executable, os.path.join(BENCH_DIR, "profile_flow.py"), "--out", stem + ".profile"]
                    + ([] if self.args.profile else ["--rusage-only"]) + ["--"] + cmd[1:])
@@ -336,9 +342,9 @@ def main(argv=None):
         sys.exit("the collection is not staged under %s: run `make collection` or pass --stage" % args.collections_path)
     started = datetime.datetime.now(datetime.timezone.utc)
     expectation = load_expectation()
-    print("benchmark: tenants %s, forks %d, phases %s, gc_freeze %s" % (
-        ",".join(map(str, args.tenants)), args.forks, ",".join(args.phases), "on" if args.gc_freeze else "off"),
-        flush=True)
+    print("benchmark: tenants %s, forks %d, batch size %s, phases %s, gc_freeze %s" % (
+        ",".join(map(str, args.tenants)), args.forks, args.batch_size or "all", ",".join(args.phases),
+        "on" if args.gc_freeze else "off"), flush=True)
     runs = []
     with EmulatorProcess(REPO_ROOT, args.work_dir, profile="extended") as emulator:
         control = ControlClient(emulator.ready["url"], emulator.ready["ca_file"])
@@ -353,6 +359,7 @@ def main(argv=None):
     result = {
         "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "forks": args.forks,
+        "batch_size": args.batch_size,
         "gc_freeze": args.gc_freeze,
         "phases_run": args.phases,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),

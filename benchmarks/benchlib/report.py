@@ -109,9 +109,9 @@ def _methods(per_method):
 
 def markdown(result):
     lines = [
-        "forks: %d; gc_freeze callback: %s; emulator profile: extended; "
+        "forks: %d; batch size: %s; gc_freeze callback: %s; emulator profile: extended; "
         "tasks per tenant (ours, from ours-fresh): %s" % (
-            result["forks"], "on" if result.get("gc_freeze", False) else "off",
+            result["forks"], result.get("batch_size") or "all", "on" if result.get("gc_freeze", False) else "off",
             ", ".join("N=%d: %s" % (r["tenants"], r.get("tasks_per_tenant")) for r in result["runs"])),
         "",
         "| N | phase | wall s | CPU s | peak RSS, largest process MiB | peak tree RSS / PSS MiB "

@@ -15,6 +15,7 @@ HEADER = """---
 # task dispatch alone (the floor any flow of {tasks} tasks per tenant pays).
 - name: Floor of Ansible's task dispatch
   hosts: tenants
+  serial: "{{{{ psa_batch_size | default(0) }}}}"  # batches as provision_tenants does (run.py --batch-size)
   gather_facts: false
   tasks:
 """

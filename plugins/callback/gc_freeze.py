@@ -21,7 +21,8 @@ description:
     this callback collects the parent's garbage once and then moves every object left into Python's
     permanent generation (C(gc.freeze())), which later collections, in the parent and in its workers,
     no longer examine. Objects still free as usual when nothing refers to them; reference cycles among
-    frozen objects are kept until the play ends, when the permanent generation is released again.
+    frozen objects are kept until the play ends, or the batch of a play with C(serial); each play
+    and each batch starts by releasing the permanent generation again.
   - Measured with the collection's benchmark (C(docs/performance.md)); it helps any playbook with
     hundreds of hosts, and changes nothing in what a run does.
   - Enable it with C(ANSIBLE_CALLBACKS_ENABLED=msp.umbrella_psa.gc_freeze) (or C(callbacks_enabled) in
@@ -59,6 +60,12 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_handler_task_start(self, task):
         self.freeze()
+
+    def v2_playbook_on_play_start(self, play):
+        # Every play, and every batch of a play with `serial`, starts with a new strategy: what the
+        # previous one froze and left behind (its host states, its results) is garbage to collect,
+        # not to carry into the next batch, whose forks would copy it too.
+        gc.unfreeze()
 
     def v2_playbook_on_stats(self, stats):
         gc.unfreeze()

@@ -123,3 +123,16 @@ def test_task_cpu_lists_what_each_task_of_the_flow_cost(bench):
     key_task = rows["API_key_of_the_member"]
     assert int(key_task[1]) == TENANTS and float(key_task[2]) > 0 and int(key_task[5]) > 0
     assert int(rows["Summary_of_every_tenant"][1]) == 1
+    # ansible-playbook's own CPU, apart from its workers: one process, and it did work.
+    main = rows["(ansible-playbook itself, its workers excluded)"]
+    assert int(main[1]) == 1 and float(main[0]) > 0 and int(main[5]) > 0
+
+
+def test_fork_cost_prints_a_row_per_size():
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / "fork_cost.py"), "--sizes", "40,60", "--forks", "5"],
+                          capture_output=True, text=True, timeout=120, check=True)
+    rows = [line.strip("|").split("|") for line in proc.stdout.splitlines()[2:]]
+    assert len(rows) == 2, proc.stdout
+    resident = [int(row[0]) for row in rows]
+    assert resident[0] >= 40 and resident[1] >= 60, proc.stdout  # grown to each size before measuring
+    assert all(float(row[3]) > 0 for row in rows), proc.stdout  # a fork and a wait take time

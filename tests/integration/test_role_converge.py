@@ -190,3 +190,42 @@ def test_limit_runs_one_tenant_only(tenants):
     assert set(results(run)) == {first}
     assert_integrated(tenants, first)
     assert tenants.integration_keys(second) == []
+
+
+def test_batches_provision_every_tenant_and_summarise_them_once(tenants):
+    hosts = [new_tenant(tenants)[0] for _unused in range(3)]
+    failed = hosts[0]  # in the first batch: its failure must reach the summary printed after the last one
+    private_key = tenants.hosts[failed]["vars"]["psa_cw_private_key"]
+    tenants.set_vars(failed, psa_cw_private_key="not-the-right-private-key")
+
+    run = tenants.run(extra={"psa_batch_size": 2})
+    assert run.returncode != 0
+    assert len(run.data["plays"]) == 2  # Ansible ran the play once per batch: 2 tenants, then 1
+    outcome = results(run)
+    assert outcome[failed]["status"] == "failed" and run.stats[failed]["failures"] == 1
+    for host in hosts[1:]:
+        assert outcome[host]["status"] == "created"
+        assert_integrated(tenants, host)
+    summaries = [host_result for p in run.data["plays"] for t in p["tasks"] if task_name(t) == "Summary of every tenant"
+                 for host_result in t["hosts"].values() if not host_result.get("skipped")]
+    assert len(summaries) == 1, summaries  # skipped in the first batch, printed after the last
+    text = "\n".join(summaries[0]["msg"])
+    assert "3 tenant(s)" in text and all(host in text for host in hosts) and "FAILED" in text
+
+    # The key mended, the next run in batches finishes the job and leaves the others as they are.
+    tenants.set_vars(failed, psa_cw_private_key=private_key)
+    again = tenants.run(extra={"psa_batch_size": 2})
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert {host: result["status"] for host, result in results(again).items()} == {
+        hosts[0]: "created", hosts[1]: "unchanged", hosts[2]: "unchanged"}
+    assert {host for _task, host in changed_tasks(again)} == {failed}
+    assert_integrated(tenants, failed)
+
+
+def test_a_bad_batch_size_is_named_before_any_request(tenants):
+    new_tenant(tenants)
+    tenants.emulator.control.reset_stats()
+    run = tenants.run(extra={"psa_batch_size": "two hundred"}, json_output=False)
+    assert run.returncode != 0
+    assert "psa_batch_size must be a number of tenants per batch, such as 200" in run.stdout + run.stderr
+    assert tenants.emulator.control.stats()["total"] == 0

@@ -40,3 +40,21 @@ def test_handler_tasks_freeze_too_and_the_play_end_releases_the_permanent_genera
     assert gc.get_freeze_count() > 0
     callback.v2_playbook_on_stats(stats=None)
     assert gc.get_freeze_count() == 0
+
+
+def test_each_play_or_batch_start_releases_what_the_previous_one_froze(callback):
+    class Node(object):
+        pass
+
+    callback.v2_playbook_on_task_start(task=None, is_conditional=False)
+    cycle = Node()
+    cycle.self = cycle
+    cycle_ref = weakref.ref(cycle)
+    callback.v2_playbook_on_task_start(task=None, is_conditional=False)  # the cycle is alive: frozen
+    del cycle
+    gc.collect()
+    assert cycle_ref() is not None  # frozen garbage survives a collection...
+    callback.v2_playbook_on_play_start(play=None)  # ...until the next play or batch starts
+    assert gc.get_freeze_count() == 0
+    callback.v2_playbook_on_task_start(task=None, is_conditional=False)
+    assert cycle_ref() is None
