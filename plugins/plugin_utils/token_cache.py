@@ -12,7 +12,9 @@ The first task that needs a token starts a small keeper process that holds token
 answers on a Unix socket in a private directory (mode 0700, owned by the user). The keeper exits as
 soon as the ansible-playbook process it serves is gone, or after a quiet spell, and removes its
 socket; nothing is written to disk but the socket itself. Tokens are filed under a digest of base URL,
-API key *and* secret, so only a caller that knows the secret can ask for a token.
+API key *and* secret, so only a caller that knows the secret can ask for a token. The lock file that
+lets one task start the keeper goes with it when the run has ended; a keeper sweeps away what keepers
+of runs that have ended left behind (killed before they could tidy up).
 
 The same keeper holds small *values* (``get_value``/``put_value``): facts read from a server that do
 not change during a run (a ConnectWise company's codebase, its setup screens catalogue, the functions
@@ -29,6 +31,7 @@ __metaclass__ = type
 import errno
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -70,6 +73,10 @@ def private_dir():
 
 def socket_path(run_pid):
     return os.path.join(private_dir(), "tokens-%d.sock" % run_pid)
+
+
+# What a keeper leaves in the private directory: its socket and the lock its run started it under.
+_RUN_FILE = re.compile(r"tokens-([0-9]+)\.sock(\.lock)?$")
 
 
 class SharedTokenStore:
@@ -200,6 +207,13 @@ def _alive(path):
         return False
 
 
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
 def _pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -270,6 +284,8 @@ class Keeper:
         server.listen(64)
         server.settimeout(WATCH_INTERVAL)
         try:
+            # After listen(): the task that started this keeper is already answered while it sweeps.
+            self.sweep_ended_runs()
             while _pid_alive(self.watch_pid) and time.time() - self.last_request < IDLE_SECONDS:
                 try:
                     conn, _addr = server.accept()
@@ -278,10 +294,19 @@ class Keeper:
                 threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
         finally:
             server.close()
-            try:
-                os.unlink(self.path)
-            except OSError:
-                pass
+            _unlink(self.path)
+            # Only once the run has ended: while it lives, a task may be waiting on this lock, and a
+            # new lock file beside the one it holds would let two tasks start two keepers.
+            if not _pid_alive(self.watch_pid):
+                _unlink(self.path + ".lock")
+
+    def sweep_ended_runs(self):
+        """Remove the sockets and lock files of runs that have ended (their keepers were killed)."""
+        folder = os.path.dirname(self.path)
+        for name in os.listdir(folder):
+            match = _RUN_FILE.match(name)
+            if match and int(match.group(1)) != self.watch_pid and not _pid_alive(int(match.group(1))):
+                _unlink(os.path.join(folder, name))
 
     def _handle(self, conn):
         try:

@@ -53,9 +53,35 @@ def test_keeper_leaves_with_the_run_and_removes_its_socket(run_process):
     path = token_cache.socket_path(run_process.pid)
     assert os.path.exists(path)
     assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    assert os.path.exists(path + ".lock")
     run_process.kill()
     run_process.wait()
     assert wait_for(lambda: not os.path.exists(path)), "keeper outlived the run"
+    # The lock file goes too: one run after another must not fill the directory.
+    assert wait_for(lambda: not os.path.exists(path + ".lock")), "lock file left behind"
+
+
+def test_a_keeper_sweeps_what_killed_keepers_of_ended_runs_left(run_process):
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    other_run = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        folder = token_cache.private_dir()
+        left = [os.path.join(folder, "tokens-%d.sock%s" % (ended.pid, suffix)) for suffix in ("", ".lock")]
+        living = [os.path.join(folder, "tokens-%d.sock.lock" % other_run.pid)]
+        unrelated = [os.path.join(folder, "notes-%d.txt" % ended.pid)]
+        for name in left + living + unrelated:
+            with open(name, "w"):
+                pass
+        token_cache.SharedTokenStore(run_pid=run_process.pid).put("k", "tok", time.time() + 600)
+        assert wait_for(lambda: not any(os.path.exists(name) for name in left)), "ended run's files kept"
+        # A run still going keeps its lock; files that are not a keeper's are not touched.
+        assert all(os.path.exists(name) for name in living + unrelated)
+    finally:
+        other_run.kill()
+        other_run.wait()
+        for name in living + unrelated:
+            os.unlink(name)
 
 
 def test_one_keeper_per_run_even_when_many_clients_start_at_once(run_process):
