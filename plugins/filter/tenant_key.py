@@ -35,7 +35,7 @@ options:
     type: dict
     default: {}
   store_path:
-    description: The tenant's key store file.
+    description: The tenant's key store file; by default the store's own C(path), as the lookup C(msp.umbrella_psa.key_store) returns it.
     type: str
     default: ''
   operator_public_key:
@@ -61,7 +61,7 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     key_in_use: >-
       {{ {'key': key_result, 'key_rotation': none, 'role': role_result}
-         | msp.umbrella_psa.tenant_key(store=stored, store_path='keys/acme.yml', vault_password=vault_password) }}
+         | msp.umbrella_psa.tenant_key(store=stored, vault_password=vault_password) }}
   no_log: true
 """
 
@@ -131,6 +131,7 @@ def tenant_key(results, store=None, store_path="", operator_public_key="", opera
                vault_password="", placeholder=""):
     results = dict(results or {})
     store = store or {}
+    store_path = store_path or store.get("path") or ""
     created = new_key_result(results)
     new_key = {}
     if created:

@@ -60,7 +60,7 @@ def test_check_diff_plan_lists_every_tenant_with_its_changes_and_no_secret(emula
     run, plan = plan_run(tenants, "--check", "--diff")
     assert run.returncode != 0  # the broken tenant fails; the others are planned
     assert tenants.writes(emulator.control.stats()) == {}
-    assert plan.is_file(), run.stderr[-3000:] + run.stdout[-2000:]
+    assert plan.is_file(), run.explain()
     markdown = plan.read_text()
     text = unescape(markdown)
 
@@ -90,7 +90,7 @@ def test_real_run_report_shortens_public_keys_and_rerun_plans_nothing(emulator, 
     tenants = Tenants(emulator, tmp_path)
     tenants.add("gamma", "plancb-gamma", 970011)
     first, plan = plan_run(tenants)
-    assert first.returncode == 0, first.stdout[-3000:]
+    assert first.returncode == 0, first.explain()
     text = unescape(plan.read_text())
     assert text.startswith("## PSA integration run\n")
     assert "1 tenant(s): 1 created," in text and "nothing was written" not in text

@@ -41,7 +41,7 @@ def test_check_diff_on_a_fresh_tenant_plans_everything_and_writes_nothing(tenant
     tenants.emulator.control.reset_stats()
 
     run = tenants.run("--check", "--diff")
-    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.returncode == 0, run.explain()
     assert tenants.writes(tenants.emulator.control.stats()) == {}
     assert not tenants.key_store.exists() and not tenants.reports.exists()
     state = tenants.cw_state(host)
@@ -62,7 +62,7 @@ def test_check_diff_on_a_fresh_tenant_plans_everything_and_writes_nothing(tenant
 
     # The plan was right: the real run makes exactly these changes.
     real = tenants.run()
-    assert real.returncode == 0
+    assert real.returncode == 0, real.explain()
 
     def kind(change):
         return re.sub(r"public key .*$", "public key", change.replace("would be ", ""))
@@ -90,7 +90,7 @@ def test_killed_between_key_creation_and_umbrella_converges(tenants):
     assert tenants.umbrella_psa(host)["psa"] == "none", "the kill came too late to test anything"
 
     run = tenants.run()
-    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.returncode == 0, run.explain()
     assert_converged(tenants, host)
     assert changed_tasks(tenants.run()) == []
 
@@ -117,7 +117,7 @@ def test_awkward_names_converge_and_rerun_clean(tenants):
                     psa_member_name=("Umbrella " + role.strip())[:30])
 
     first = tenants.run("--forks", "10")
-    assert first.returncode == 0, first.stdout[-4000:]
+    assert first.returncode == 0, first.explain()
     outcome = results(first)
     assert {outcome[h]["status"] for h, *_rest in AWKWARD} == {"created"}
     for host, _company, _role, member, description in AWKWARD:
@@ -125,5 +125,5 @@ def test_awkward_names_converge_and_rerun_clean(tenants):
         assert (tenants.key_store / ("%s.yml" % host)).is_file()
 
     second = tenants.run("--forks", "10")
-    assert second.returncode == 0
+    assert second.returncode == 0, second.explain()
     assert changed_tasks(second) == []

@@ -53,7 +53,7 @@ def test_three_tenants_converge_and_rerun_clean(tenants):
     hosts = [new_tenant(tenants)[0] for _unused in range(3)]
 
     first = tenants.run()
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert first.returncode == 0, first.explain()
     outcome = results(first)
     assert {outcome[h]["status"] for h in hosts} == {"created"}
     for host in hosts:
@@ -63,7 +63,7 @@ def test_three_tenants_converge_and_rerun_clean(tenants):
         assert outcome[host]["manual_steps"] == []
 
     second = tenants.run()
-    assert second.returncode == 0, second.stdout[-3000:]
+    assert second.returncode == 0, second.explain()
     assert changed_tasks(second) == []
     assert {r["status"] for r in results(second).values()} == {"unchanged"}
     for host in hosts:
@@ -73,7 +73,7 @@ def test_three_tenants_converge_and_rerun_clean(tenants):
 def test_key_store_is_vault_encrypted_and_private(tenants):
     host, _unused = new_tenant(tenants)
     run = tenants.run()
-    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.returncode == 0, run.explain()
     key = assert_integrated(tenants, host)
     path = tenants.key_store / ("%s.yml" % host)
     assert file_mode(path) == 0o600
@@ -88,11 +88,12 @@ def test_key_store_is_vault_encrypted_and_private(tenants):
 
 def test_rotation_on_demand_replaces_the_key_without_a_gap(tenants):
     host, _unused = new_tenant(tenants)
-    assert tenants.run().returncode == 0
+    setup = tenants.run()
+    assert setup.returncode == 0, setup.explain()
     old = assert_integrated(tenants, host)
 
     rotated = tenants.run(extra={"psa_rotate_key": True})
-    assert rotated.returncode == 0, rotated.stdout[-3000:]
+    assert rotated.returncode == 0, rotated.explain()
     new = assert_integrated(tenants, host)
     assert new["publicKey"] != old["publicKey"]
     status, _unused = tenants.authenticate(host, old["publicKey"], old["privateKey"])
@@ -112,7 +113,8 @@ def test_rotation_on_demand_replaces_the_key_without_a_gap(tenants):
 
 def test_rotation_by_age(tenants):
     host, _unused = new_tenant(tenants)
-    assert tenants.run().returncode == 0
+    setup = tenants.run()
+    assert setup.returncode == 0, setup.explain()
     old = assert_integrated(tenants, host)
     path = tenants.key_store / ("%s.yml" % host)
     document = yaml.safe_load(path.read_text())
@@ -120,7 +122,7 @@ def test_rotation_by_age(tenants):
     path.write_text(yaml.safe_dump(document))
 
     run = tenants.run(extra={"psa_key_max_age_days": 90})
-    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.returncode == 0, run.explain()
     assert assert_integrated(tenants, host)["publicKey"] != old["publicKey"]
     # A fresh key is not rotated again.
     assert changed_tasks(tenants.run(extra={"psa_key_max_age_days": 90})) == []
@@ -128,12 +130,13 @@ def test_rotation_by_age(tenants):
 
 def test_lost_key_store_is_replaced_by_rotation(tenants):
     host, _unused = new_tenant(tenants)
-    assert tenants.run().returncode == 0
+    setup = tenants.run()
+    assert setup.returncode == 0, setup.explain()
     old = assert_integrated(tenants, host)
     (tenants.key_store / ("%s.yml" % host)).unlink()
 
     run = tenants.run()
-    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.returncode == 0, run.explain()
     new = assert_integrated(tenants, host)
     assert new["publicKey"] != old["publicKey"]
     assert read_store(tenants, host)[0]["public_key"] == new["publicKey"]
@@ -186,7 +189,7 @@ def test_limit_runs_one_tenant_only(tenants):
     first, _unused = new_tenant(tenants)
     second, _unused = new_tenant(tenants)
     run = tenants.run("--limit", first)
-    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.returncode == 0, run.explain()
     assert set(results(run)) == {first}
     assert_integrated(tenants, first)
     assert tenants.integration_keys(second) == []
@@ -215,7 +218,7 @@ def test_batches_provision_every_tenant_and_summarise_them_once(tenants):
     # The key mended, the next run in batches finishes the job and leaves the others as they are.
     tenants.set_vars(failed, psa_cw_private_key=private_key)
     again = tenants.run(extra={"psa_batch_size": 2})
-    assert again.returncode == 0, again.stdout[-3000:]
+    assert again.returncode == 0, again.explain()
     assert {host: result["status"] for host, result in results(again).items()} == {
         hosts[0]: "created", hosts[1]: "unchanged", hosts[2]: "unchanged"}
     assert {host for _task, host in changed_tasks(again)} == {failed}

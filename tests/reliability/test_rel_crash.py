@@ -48,7 +48,7 @@ def reference_writes(emulator, tmp_path_factory):
         journal = emulator.control.hold_status()["journal"]
     finally:
         emulator.control.clear_hold()
-    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.returncode == 0, run.explain()
     assert journal and journal == [w for w in journal if not w.startswith("GET ")]
     return journal
 
@@ -103,7 +103,7 @@ def test_a_run_killed_at_any_write_converges_on_the_next_run(emulator, reference
         started = time.monotonic()
         rerun = tenants.run("-f", "20")
         rerun_seconds = time.monotonic() - started
-        assert rerun.returncode == 0, (where, rerun.stdout[-3000:])
+        assert rerun.returncode == 0, (where, rerun.explain())
         statuses = {h: r["status"] for h, r in results(rerun).items()}
         assert set(statuses) == set(tenants.hosts), (where, statuses)
         assert_no_duplicates(emulator.control.state())
@@ -113,7 +113,7 @@ def test_a_run_killed_at_any_write_converges_on_the_next_run(emulator, reference
         emulator.control.reset_stats()
         quiet = tenants.run("-f", "20")
         stats = emulator.control.stats()
-        assert quiet.returncode == 0, (where, quiet.stdout[-3000:])
+        assert quiet.returncode == 0, (where, quiet.explain())
         assert vendor_writes(stats) == {}, (where, vendor_writes(stats))
         assert {r["status"] for r in results(quiet).values()} == {"unchanged"}, where
         figures.append({"index": index, "phase": phase, "write": write, "keys_after_kill": keys_after_kill,

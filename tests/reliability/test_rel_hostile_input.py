@@ -123,7 +123,7 @@ def _run(emu, tmp, cw, umb, cases, name):
     run = run_playbook(PLAYBOOKS / "hostile.yml", extra_vars={"cw": cw, "umb": umb, "cases": cases,
                                                               "result_file": str(result_file)},
                        timeout=600)
-    assert result_file.exists(), run.stdout[-3000:] + run.stderr[-3000:]
+    assert result_file.exists(), run.explain()
     return json.loads(result_file.read_text()), emu.control.stats(), run
 
 

@@ -61,6 +61,6 @@ def test_a_write_whose_answer_is_lost_is_finished_in_the_same_run(emulator, tmp_
 
     emulator.control.reset_stats()
     quiet = tenants.run()
-    assert quiet.returncode == 0
+    assert quiet.returncode == 0, quiet.explain()
     assert vendor_writes(emulator.control.stats()) == {}
     assert {r["status"] for r in results(quiet).values()} == {"unchanged"}

@@ -60,6 +60,25 @@ class AnsibleRun:
     def stats(self):
         return self.data.get("stats", {})
 
+    def explain(self, tail=2000):
+        """What went wrong, for an assertion message.
+
+        Every failed or unreachable result comes first, one line each (task, host, message): in a
+        long run over many tenants they sit far before the end of the output, rescued ones too.
+        Then the ends of stderr and stdout.
+        """
+        lines = []
+        for play in self.data.get("plays", []):
+            for task in play.get("tasks", []):
+                for host, result in task.get("hosts", {}).items():
+                    if result.get("failed") or result.get("unreachable"):
+                        message = str(result.get("msg") or result.get("message") or result.get("stderr") or "")
+                        lines.append("%s | %s | %s" % (task["task"]["name"], host, message[:600]))
+        lines.append("rc %d; stats %s" % (self.returncode, json.dumps(self.stats, sort_keys=True)[:1500]))
+        lines.append("stderr (end):\n" + self.stderr[-tail:])
+        lines.append("stdout (end):\n" + self.stdout[-tail:])
+        return "\n".join(lines)
+
 
 def ansible_env(extra=None, json_output=True):
     env = dict(os.environ)

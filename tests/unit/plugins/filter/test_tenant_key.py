@@ -97,3 +97,10 @@ def test_nothing_is_revoked_without_the_key_api_or_when_no_key_task_ran():
     manual = {"extension": False, "previous_keys": [{"id": 3}]}
     assert choose({"key": manual, "role": UNCHANGED_ROLE}, store=stored())["previous_keys"] == []
     assert choose({"key": None, "key_rotation": None, "role": UNCHANGED_ROLE}, store=stored())["previous_keys"] == []
+
+
+def test_the_store_path_defaults_to_the_path_the_lookup_returned():
+    store = dict(stored(), path="keys/from-lookup.yml")
+    converged = {"key": {"created": False, "extension": True, "public_key": "STORED"}, "role": UNCHANGED_ROLE}
+    assert tenant_key(converged, store=store, vault_password=PASSWORD)["location"] == "keys/from-lookup.yml"
+    assert choose(converged, store=store)["location"] == "keys/acme.yml"  # an explicit path still wins
