@@ -138,6 +138,11 @@ class ConnectWiseError(Exception):
     def _default_hint(self):
         return None
 
+    @property
+    def object_exists(self):
+        """ConnectWise refused a create because the name or identifier is taken (an ObjectExists item)."""
+        return any(isinstance(item, dict) and item.get('code') == 'ObjectExists' for item in self.errors)
+
     def __reduce__(self):
         # Keeps the error intact when it crosses a process boundary (Ansible workers pickle results).
         return (self.__class__, (self.status, self.code, self.message, self.errors, self.method, self.path,

@@ -17,6 +17,7 @@ import copy
 import re
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import CONNECTWISE_ARGSPEC
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseError
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.cw_references import Reference, points_to, resolve
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import CHECK_MODE_PLACEHOLDER, EngineError
 
@@ -92,6 +93,23 @@ def _find_member(client, identifier):
         raise EngineError("identifier: %d API members match %r (ids %s); ConnectWise should hold one"
                           % (len(found), identifier, ", ".join(str(m.get("id")) for m in found)))
     return found[0] if found else None
+
+
+def _created_meanwhile(client, identifier, error):
+    """The member another run created between our lookup and our POST, which ConnectWise refused.
+
+    Two runs on one tenant (a pipeline and a hand-run playbook) can both find no member and both
+    create it; the second is answered ``ObjectExists``. The member it found is then the current one,
+    brought to what this run wants like any other. Anything else is re-raised.
+    """
+    if not error.object_exists:
+        raise error
+    current = _find_member(client, identifier)
+    if current is None:
+        raise EngineError("identifier: ConnectWise answers that %r is already in use, but no API member this key "
+                          "can see holds it (a member of another kind may); choose another identifier (%s)"
+                          % (identifier, error))
+    return current
 
 
 def _wanted_changes(client, params, current):
@@ -175,10 +193,15 @@ def run(params, check_mode=False, client=None):
         if check_mode:
             member = dict(changes, id=CHECK_MODE_PLACEHOLDER, identifier=identifier, inactiveFlag=False)
         else:
-            # A lost answer: the member is found by its identifier (recover), or created again.
-            member = client.post(MEMBERS_PATH, body, recover=lambda: _find_member(client, identifier))
-        diff = _diff(None, dict(changes, identifier=identifier))
-        return {"changed": True, "created": True, "member": member, "diff": diff}
+            try:
+                # A lost answer: the member is found by its identifier (recover), or created again.
+                member = client.post(MEMBERS_PATH, body, recover=lambda: _find_member(client, identifier))
+            except ConnectWiseError as exc:
+                current = _created_meanwhile(client, identifier, exc)
+                member = None
+        if member is not None or check_mode:
+            diff = _diff(None, dict(changes, identifier=identifier))
+            return {"changed": True, "created": True, "member": member, "diff": diff}
 
     changes = _wanted_changes(client, params, current)
     if current.get("inactiveFlag"):

@@ -255,9 +255,11 @@ class _Present(object):
         perms.check_my_levels(resolved)
         screens, wanted_screens = self._resolve_allow(resolved)
 
-        if self.role is None:
+        if self.role is None and not self._create():
+            # Another run created the role meanwhile: it is now the role to bring to what is wanted.
+            records = self.client.list(settings_path(self.role["id"]))
+        if self.created:
             before_view = {}
-            self._create()
             if self.check_mode:
                 settings = self._fresh_settings(records)
             else:
@@ -321,14 +323,27 @@ class _Present(object):
     # -- writes --------------------------------------------------------------------------------------
 
     def _create(self):
+        """Create the role; False when another run had just created it (that role is then kept)."""
         self.changed = True
         self.created = True
         if self.check_mode:
             self.role = dict(id=CHECK_MODE_PLACEHOLDER, name=self.name)
-            return
-        # A lost answer: the role is found by its name (recover), or created again.
-        self.role = self.client.post(ROLES_PATH, dict(name=self.name),
-                                     recover=lambda: _find_role(self.client, self.name))
+            return True
+        try:
+            # A lost answer: the role is found by its name (recover), or created again.
+            self.role = self.client.post(ROLES_PATH, dict(name=self.name),
+                                         recover=lambda: _find_role(self.client, self.name))
+        except ConnectWiseError as exc:
+            # Two runs on one tenant can both find no role and both create it; ConnectWise refuses
+            # the second with ObjectExists, and the role the first made is the one to keep.
+            if not exc.object_exists:
+                raise
+            self.role = _find_role(self.client, self.name)
+            if self.role is None:
+                raise EngineError("name: ConnectWise answers that security role %r already exists, but this key "
+                                  "cannot find it by its name; check the role in ConnectWise (%s)" % (self.name, exc))
+            self.changed = self.created = False
+        return self.created
 
     def _unsupported(self, exc):
         if not isinstance(exc, ConnectWiseUnsupported):

@@ -36,6 +36,9 @@ notes:
   - Options that are not given are left as they are on the member; there is no way to clear a reference.
   - Names of references compare case-insensitively, as ConnectWise compares them. A value made only of digits is
     taken as an id.
+  - When another run creates the member between this task's lookup and its create, ConnectWise refuses the create
+    (C(ObjectExists)); the task then keeps that member and brings it to what is asked (RV(created=false)). An
+    identifier refused although no API member holds it fails with that said, before anything is written.
 options:
   identifier:
     description:

@@ -39,6 +39,8 @@ notes:
     only levels differ; the result then predicts the changes as if it does and returns RV(extension=null).
     When O(permissions[].allow) is given for an existing role, the customize list is read, which tells.
   - A role cannot be renamed through the API; a new O(name) creates another role.
+  - When another run creates the role between this task's lookup and its create, ConnectWise refuses the create
+    (C(ObjectExists)); the task then keeps that role and brings it to what is asked (RV(created=false)).
   - Error messages name entries of O(permissions) by their 0-based index, for example C(permissions[2].function).
 options:
   name:

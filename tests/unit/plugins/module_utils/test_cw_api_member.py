@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils import cw_api_member
-from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseNotFound
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseError, ConnectWiseNotFound
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import CHECK_MODE_PLACEHOLDER, EngineError
 
 ROLES = [{"id": 3, "name": "Admin"}, {"id": 14, "name": "Umbrella Integration"}]
@@ -56,6 +56,8 @@ class FakeConnectWise:
     def post(self, path, body, recover=None):
         self.recover = recover  # what the engine would read back after a lost answer
         self.calls.append(("POST", path, copy.deepcopy(body)))
+        if getattr(self, "refuse_post", None):
+            raise self.refuse_post
         record = dict(body, id=100 + len(self.tables[path]), inactiveFlag=False)
         for field, value in body.items():
             if isinstance(value, dict):
@@ -220,3 +222,52 @@ def test_the_member_post_recovers_the_member_by_its_identifier():
     result = cw_api_member.run(params(name="Cisco Umbrella"), client=client)
     # What the engine reads back when the POST's answer is lost: the member it made.
     assert client.recover() == result["member"]
+
+
+def object_exists():
+    return ConnectWiseError(400, "InvalidObject", "ApiMember object is invalid", method="POST", path="/system/apiMembers",
+                            errors=[{"code": "ObjectExists", "message": "The identifier is already in use.",
+                                     "field": "identifier"}])
+
+
+def test_a_member_another_run_created_meanwhile_is_brought_to_what_this_run_wants():
+    client = FakeConnectWise()
+    # Another run's member appears between this run's lookup and its POST, which ConnectWise refuses.
+    client.refuse_post = object_exists()
+    original_find = client.find
+
+    def find(path, field, value):
+        found = original_find(path, field, value)
+        if not client.writes:
+            client.tables[path].append(dict(EXISTING, name="Other run", securityRole={"id": 3, "name": "Admin"}))
+        return found
+    client.find = find
+
+    result = cw_api_member.run(params(name="Cisco Umbrella", security_role="Umbrella Integration"), client=client)
+    assert result["changed"] is True and result["created"] is False
+    assert [c[0] for c in client.writes] == ["POST", "PATCH"]
+    assert client.tables["/system/apiMembers"][0]["name"] == "Cisco Umbrella"
+    assert result["member"]["securityRole"] == {"id": 14, "name": "Umbrella Integration"}
+    assert result["diff"]["before"]["name"] == "Other run"
+
+
+def test_an_identifier_in_use_by_no_api_member_is_named_with_the_fix():
+    client = FakeConnectWise()
+    client.refuse_post = object_exists()
+    with pytest.raises(EngineError) as info:
+        cw_api_member.run(params(name="Cisco Umbrella"), client=client)
+    message = str(info.value)
+    assert message.startswith("identifier: ConnectWise answers that 'umbrella' is already in use")
+    assert "choose another identifier" in message and "ObjectExists" in message
+    assert [c[0] for c in client.writes] == ["POST"]
+
+
+def test_any_other_refusal_of_the_post_is_the_vendor_error_itself():
+    client = FakeConnectWise()
+    client.refuse_post = ConnectWiseError(400, "InvalidObject", "ApiMember object is invalid", method="POST",
+                                          path="/system/apiMembers",
+                                          errors=[{"code": "InvalidField", "field": "name"}])
+    with pytest.raises(ConnectWiseError) as info:
+        cw_api_member.run(params(name="Cisco Umbrella"), client=client)
+    assert info.value is client.refuse_post
+    assert len([c for c in client.calls if c[0] == "GET"]) == 1

@@ -8,6 +8,7 @@ import copy
 import pytest
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils import cw_security_role
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseError
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import CHECK_MODE_PLACEHOLDER, EngineError
 
 from fake_cw_security import CISCO_PERMISSIONS, FakeConnectWise
@@ -322,6 +323,52 @@ class TestAbsent:
         assert info.value.msg == ("role 'Umbrella Integration' is still assigned to members; assign them another "
                                   "role first (vendor said: Security role is in use by 2 members.)")
         assert role_id in fake.roles
+
+
+def role_exists():
+    return ConnectWiseError(400, "InvalidObject", "SecurityRole object is invalid", method="POST",
+                            path="/system/securityRoles",
+                            errors=[{"code": "ObjectExists", "message": "The name is already in use.", "field": "name"}])
+
+
+def refuse_the_post_after(fake, other_role=None):
+    """ConnectWise refuses this run's POST: another run created the role after this run's lookup."""
+    original_post = fake.post
+
+    def post(path, body, recover=None):
+        if path != "/system/securityRoles":
+            return original_post(path, body, recover)
+        fake.calls.append(("POST", path, copy.deepcopy(body)))
+        if other_role is not None:
+            fake.add_role(other_role, levels={("Companies", "Company Maintenance"): ("None", "None", "None", "All")})
+        raise role_exists()
+    fake.post = post
+
+
+def test_a_role_another_run_created_meanwhile_is_kept_and_completed():
+    fake = FakeConnectWise()
+    refuse_the_post_after(fake, other_role=ROLE)
+    result = run(fake)
+    role_id = only_role_id(fake)
+    assert result["created"] is False and result["changed"] is True
+    assert result["role"] == {"id": role_id, "name": ROLE}
+    # The other run's role is brought to the same permissions a role this run created would have.
+    assert fake.levels(role_id, "Service Desk", "Service Tickets") == ("All", "All", "None", "All")
+    assert fake.customize_ids(role_id) == [1, 9, 10]
+    assert result["diff"]["before"]["permissions"]["Companies › Company Maintenance"]["inquire"] == "All"
+    assert result["diff"]["after"] == CISCO_AFTER
+    assert run(fake)["changed"] is False
+
+
+def test_a_role_name_refused_but_not_found_is_named_with_the_fix():
+    fake = FakeConnectWise()
+    refuse_the_post_after(fake)
+    with pytest.raises(EngineError) as info:
+        run(fake)
+    message = str(info.value)
+    assert message.startswith("name: ConnectWise answers that security role %r already exists" % ROLE)
+    assert "ObjectExists" in message
+    assert [c[0] for c in fake.writes] == ["POST"]
 
 
 def test_the_role_post_recovers_the_role_by_its_name():
