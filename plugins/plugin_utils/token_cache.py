@@ -121,10 +121,10 @@ class SharedTokenStore:
         """The token, or who fetches a missing one: ``(token, expires_at)``, ``"fetch"`` or ``"wait"``.
 
         The first caller to find no token is told to fetch it (for ``seconds`` at most, until its
-        ``put`` or ``release``); the callers after it are told to wait and ask again. Without a
-        keeper every caller fetches its own.
+        ``put`` or ``release``, or until its process is gone); the callers after it are told to wait
+        and ask again. Without a keeper every caller fetches its own.
         """
-        answer = self._call({"op": "claim", "key": key, "seconds": seconds}) or {}
+        answer = self._call({"op": "claim", "key": key, "seconds": seconds, "pid": os.getpid()}) or {}
         token, expires_at = answer.get("token"), answer.get("expires_at")
         if token and expires_at and expires_at > time.time():
             return token, expires_at
@@ -230,7 +230,7 @@ class Keeper:
         self.watch_pid = watch_pid
         self.tokens = {}
         self.values = {}
-        # key -> time until which one caller is fetching that token (claim).
+        # key -> (time until which one caller is fetching that token, that caller's pid) (claim).
         self.claims = {}
         self.lock = threading.Lock()
         self.last_request = time.time()
@@ -256,9 +256,14 @@ class Keeper:
                 token, expires_at = self.tokens.get(key, (None, 0))
                 if expires_at > now:
                     return {"token": token, "expires_at": expires_at}
-                if self.claims.get(key, 0) > now:
+                until, holder = self.claims.get(key, (0, None))
+                # A fetcher killed before its put or release (SIGKILL, the OOM killer) does not make
+                # the run wait out its claim: the next caller fetches at once.
+                if until > now and (holder is None or _pid_alive(holder)):
                     return {"wait": True}
-                self.claims[key] = now + float(message.get("seconds") or CLAIM_SECONDS)
+                pid = message.get("pid")
+                self.claims[key] = (now + float(message.get("seconds") or CLAIM_SECONDS),
+                                    pid if isinstance(pid, int) and pid > 0 else None)
                 return {"fetch": True}
             if op == "release":
                 self.claims.pop(key, None)

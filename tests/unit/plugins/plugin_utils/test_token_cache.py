@@ -142,6 +142,22 @@ def test_a_released_or_expired_claim_lets_the_next_caller_fetch(run_process):
     assert wait_for(lambda: store.claim("short") == "fetch", seconds=3.0)
 
 
+def test_the_claim_of_a_fetcher_that_died_lets_the_next_caller_fetch_at_once(run_process):
+    path = token_cache.socket_path(run_process.pid)
+    store = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    assert store.claim("alive") == "fetch"
+    # Another worker claims the token and is killed before it puts or releases it.
+    fetcher = subprocess.run(
+        [sys.executable, "-c", "import json, sys; sys.path.insert(0, %r); import token_cache; "
+         "print(json.dumps(token_cache._request(%r, {'op': 'claim', 'key': 'k', 'pid': __import__('os').getpid()})))"
+         % (os.path.dirname(token_cache.__file__), path)],
+        capture_output=True, text=True, check=True)
+    assert '"fetch": true' in fetcher.stdout
+    assert store.claim("k") == "fetch"  # not "wait" for a minute
+    # A fetcher that is alive keeps its claim.
+    assert token_cache.SharedTokenStore(run_pid=run_process.pid).claim("alive") == "wait"
+
+
 def test_without_a_keeper_every_caller_fetches(monkeypatch):
     store = token_cache.SharedTokenStore(run_pid=1)
 
