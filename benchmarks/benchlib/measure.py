@@ -3,9 +3,14 @@
 CPU time is the user+system time of every process of the tree (ansible-playbook, its forked
 workers, the module interpreters they start), taken from ``getrusage(RUSAGE_CHILDREN)`` around
 the run: a process's children are counted once they have been waited for, and Ansible waits for
-all of its own. ``ru_maxrss`` of the same accounting is the peak of the single largest process;
-the sum over the live tree is sampled from ``/proc`` as well, because a run with ten forks is ten
-processes at once.
+all of its own.
+
+Memory is sampled from ``/proc``: the sum over the live tree (a run with ten forks is ten processes
+at once), the root's own (``ansible-playbook``, the controller, which holds the run's state and
+which every worker is forked from) and the largest single process (which may be a worker: its RSS
+counts the pages it still shares with ansible-playbook). Not ``ru_maxrss``: Linux carries the
+peak of the process that spawned a command into the command's own ``ru_maxrss``, across the
+exec, so for a run started by this harness it reported the harness's memory, not the run's.
 """
 
 import os
@@ -24,13 +29,16 @@ class Measurement:
     wall_s: float
     cpu_user_s: float
     cpu_system_s: float
-    max_rss_single_kib: int
     tree_rss_peak_kib: int
     tree_pss_peak_kib: int
     tree_processes_peak: int
     # Page faults of the tree that needed no disk: forked workers copying pages of ansible-playbook
     # they touch (copy-on-write) and memory they allocate; most of a run's system CPU time.
     minor_page_faults: int = 0
+    # The root process alone (ansible-playbook): the controller's own peak.
+    root_rss_peak_kib: int = 0
+    # The largest single process of the tree at any sample.
+    largest_process_rss_peak_kib: int = 0
 
     @property
     def cpu_s(self):
@@ -96,7 +104,7 @@ class TreeMemorySampler:
     def __init__(self, root_pid, interval=0.2):
         self.root_pid = root_pid
         self.interval = interval
-        self.rss_peak = self.pss_peak = self.processes_peak = 0
+        self.rss_peak = self.pss_peak = self.processes_peak = self.root_rss_peak = self.largest_rss_peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-memory-sampler", daemon=True)
 
@@ -119,6 +127,9 @@ class TreeMemorySampler:
             one_rss, one_pss = _memory_kib(pid)
             rss += one_rss
             pss += one_pss
+            self.largest_rss_peak = max(self.largest_rss_peak, one_rss)
+            if pid == self.root_pid:
+                self.root_rss_peak = max(self.root_rss_peak, one_rss)
         self.rss_peak = max(self.rss_peak, rss)
         self.pss_peak = max(self.pss_peak, pss)
         self.processes_peak = max(self.processes_peak, len(pids))
@@ -133,22 +144,20 @@ def run_measured(cmd, env, cwd, stdout_path, stderr_path, sample_interval=0.2):
     sampler = TreeMemorySampler(process.pid, sample_interval)
     sampler.start()
     try:
-        # wait4 rather than Popen.wait: it hands back the rusage of this very child (its tree
-        # included), whose ru_maxrss is this run's peak, not the harness's lifetime peak.
-        status, usage = os.wait4(process.pid, 0)[1:]
+        process.wait()
     finally:
         wall = time.perf_counter() - started
         sampler.stop()
-    process.returncode = os.waitstatus_to_exitcode(status)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return Measurement(
         returncode=process.returncode,
         wall_s=round(wall, 3),
         cpu_user_s=round(after.ru_utime - before.ru_utime, 3),
         cpu_system_s=round(after.ru_stime - before.ru_stime, 3),
-        max_rss_single_kib=usage.ru_maxrss,
         tree_rss_peak_kib=sampler.rss_peak,
         tree_pss_peak_kib=sampler.pss_peak,
         tree_processes_peak=sampler.processes_peak,
         minor_page_faults=after.ru_minflt - before.ru_minflt,
+        root_rss_peak_kib=sampler.root_rss_peak,
+        largest_process_rss_peak_kib=sampler.largest_rss_peak,
     )

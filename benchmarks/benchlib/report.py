@@ -96,6 +96,29 @@ def targets(runs):
             memory = round(b["measurement"]["tree_pss_peak_kib"] / max(a["measurement"]["tree_pss_peak_kib"], 1), 2)
             checks.append(_check("%s flat memory: peak tree PSS at N=%d over N=%d <= 1.25" % (
                 phase, largest["tenants"], smallest["tenants"]), memory, memory <= 1.25))
+        checks.extend(_controller_checks(smallest, largest))
+    return checks
+
+
+def _controller_checks(smallest, largest):
+    """ansible-playbook's peak may grow with N only as the floor's does: the inventory and Ansible's own
+    state per host, which the floor holds too. What ours adds beyond that, over its own peak at the
+    smallest N, is the figure."""
+    checks = []
+    floor_a, floor_b = smallest["phases"].get("floor"), largest["phases"].get("floor")
+    if not (floor_a and floor_b):
+        return checks
+    floor_growth = floor_b["measurement"]["root_rss_peak_kib"] - floor_a["measurement"]["root_rss_peak_kib"]
+    for phase in ("ours-fresh", "ours-converged"):
+        a, b = smallest["phases"].get(phase), largest["phases"].get(phase)
+        if not (a and b):
+            continue
+        growth = b["measurement"]["root_rss_peak_kib"] - a["measurement"]["root_rss_peak_kib"]
+        beyond = round((growth - floor_growth) / max(a["measurement"]["root_rss_peak_kib"], 1), 2)
+        checks.append(_check("%s flat controller: ansible-playbook peak RSS growth N=%d to N=%d beyond the "
+                             "floor's, over its peak at N=%d <= 0.25" % (
+                                 phase, smallest["tenants"], largest["tenants"], smallest["tenants"]),
+                             beyond, beyond <= 0.25))
     return checks
 
 
@@ -114,7 +137,7 @@ def markdown(result):
             result["forks"], result.get("batch_size") or "all", "on" if result.get("gc_freeze", False) else "off",
             ", ".join("N=%d: %s" % (r["tenants"], r.get("tasks_per_tenant")) for r in result["runs"])),
         "",
-        "| N | phase | wall s | CPU s | peak RSS, largest process MiB | peak tree RSS / PSS MiB "
+        "| N | phase | wall s | CPU s | peak RSS, ansible-playbook / largest process MiB | peak tree RSS / PSS MiB "
         "| requests/tenant | by method | writes (total) | load 1m | state |",
         "|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---|",
     ]
@@ -130,8 +153,9 @@ def markdown(result):
                 state += ", verified" if verification["verified"] else ", NOT verified (%d)" % (
                     verification["failed_tenants"])
             load = entry.get("load_average") or [0, 0]
-            lines.append("| %d | %s | %.1f | %.1f | %s | %s / %s | %s | %s | %s | %.1f | %s |" % (
-                run["tenants"], phase, m["wall_s"], m["cpu_s"], _mib(m["max_rss_single_kib"]),
+            lines.append("| %d | %s | %.1f | %.1f | %s / %s | %s / %s | %s | %s | %s | %.1f | %s |" % (
+                run["tenants"], phase, m["wall_s"], m["cpu_s"], _mib(m["root_rss_peak_kib"]),
+                _mib(m["largest_process_rss_peak_kib"]),
                 _mib(m["tree_rss_peak_kib"]), _mib(m["tree_pss_peak_kib"]),
                 req.get("per_tenant", "-"), _methods(req.get("per_tenant_by_method", {})) or "-",
                 req.get("writes", "-"), max(load), state))

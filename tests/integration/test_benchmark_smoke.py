@@ -46,6 +46,10 @@ def test_every_phase_ran_and_succeeded(bench):
     for name, entry in ran.items():
         assert entry["measurement"]["returncode"] == 0, (name, entry["tasks"].get("failures"))
         assert entry["tasks"]["hosts"] == TENANTS, name
+        # ansible-playbook is one of the processes the largest is taken from, and part of the tree.
+        measured = entry["measurement"]
+        assert 0 < measured["root_rss_peak_kib"] <= measured["largest_process_rss_peak_kib"], (name, measured)
+        assert measured["largest_process_rss_peak_kib"] <= measured["tree_rss_peak_kib"], (name, measured)
     assert proc.returncode == 0, proc.stdout
 
 
