@@ -289,8 +289,8 @@ class Keeper:
         server.listen(64)
         server.settimeout(WATCH_INTERVAL)
         try:
-            # After listen(): the task that started this keeper is already answered while it sweeps.
-            self.sweep_ended_runs()
+            # Beside the answers, not before them: the task that started this keeper is waiting.
+            threading.Thread(target=self.sweep_ended_runs, daemon=True).start()
             while _pid_alive(self.watch_pid) and time.time() - self.last_request < IDLE_SECONDS:
                 try:
                     conn, _addr = server.accept()
@@ -308,7 +308,11 @@ class Keeper:
     def sweep_ended_runs(self):
         """Remove the sockets and lock files of runs that have ended (their keepers were killed)."""
         folder = os.path.dirname(self.path)
-        for name in os.listdir(folder):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return
+        for name in names:
             match = _RUN_FILE.match(name)
             if match and int(match.group(1)) != self.watch_pid and not _pid_alive(int(match.group(1))):
                 _unlink(os.path.join(folder, name))
