@@ -36,6 +36,18 @@ def _walk_secrets(node, found):
             _walk_secrets(value, found)
 
 
+def _explain(tenants, name, tail=1500):
+    """What went wrong in a captured run, for an assertion message: every failed result (one line
+    each, from the text callback's `fatal:`/`failed:` lines), the recap and the end of stderr."""
+    stdout = (tenants.dir / ("%s.stdout" % name)).read_text(errors="replace")
+    stderr = (tenants.dir / ("%s.stderr" % name)).read_text(errors="replace")
+    lines = [line[:800] for line in stdout.splitlines() if line.startswith(("fatal:", "failed:"))]
+    recap = stdout.rfind("PLAY RECAP")
+    lines.append(stdout[recap:] if recap >= 0 else "no recap; stdout (end):\n" + stdout[-tail:])
+    lines.append("stderr (end):\n" + stderr[-tail:])
+    return "%s run:\n%s" % (name, "\n".join(lines))
+
+
 def _capture(tenants, name, *args, wait_for=None):
     """Run the playbook (text callback), stdout/stderr to files; ``wait_for(proc)`` runs while it runs."""
     out, err = tenants.dir / ("%s.stdout" % name), tenants.dir / ("%s.stderr" % name)
@@ -97,8 +109,9 @@ def _written_files(tenants):
 
 
 def test_runs_had_the_expected_outcomes(leak_runs):
-    codes = leak_runs["codes"]
-    assert codes["check"] == 0 and codes["provision"] == 0
+    codes, tenants = leak_runs["codes"], leak_runs["tenants"]
+    assert codes["check"] == 0, _explain(tenants, "check")
+    assert codes["provision"] == 0, _explain(tenants, "provision")
     assert codes["halfway"] != 0 and leak_runs["broke_with_key"]
     # The key reached the store before the failure; Umbrella never got it.
     assert (leak_runs["tenants"].key_store / "sec2.yml").exists()
@@ -127,7 +140,7 @@ def test_no_secret_in_any_output(leak_runs):
 def test_key_store_is_private_and_sealed(leak_runs):
     tenants = leak_runs["tenants"]
     stores = sorted(tenants.key_store.glob("*"))
-    assert [p.name for p in stores] == ["sec0.yml", "sec1.yml", "sec2.yml"]
+    assert [p.name for p in stores] == ["sec0.yml", "sec1.yml", "sec2.yml"], _explain(tenants, "provision")
     right = VaultLib([("default", VaultSecret(VAULT_PASSWORD.encode()))])
     wrong = VaultLib([("default", VaultSecret(b"not-the-run-password"))])
     for path in stores:
