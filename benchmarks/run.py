@@ -5,10 +5,11 @@ One emulator (profile ``extended``, no faults), started here and stopped at the 
 tenant count, in this order, with the request counters reset before each phase:
 
   ours-fresh      playbook msp.umbrella_psa.provision_tenants on N new tenants
-  ours-converged  the same again (nothing left to change)
+  floor           as many no-op set_fact tasks per tenant as ours-fresh ran
+  ours-converged  ours again (nothing left to change)
   uri-fresh       benchmarks/uri_baseline/provision_uri.yml on N other new tenants
   uri-converged   the same again
-  floor           as many no-op set_fact tasks per tenant as ours-fresh ran
+  floor-again     the floor once more; ours/floor divides by the mean of the two floors
 
 Every phase uses the same forks and inventory shape. Then, once per benchmark (not per tenant count):
 
@@ -106,7 +107,7 @@ def parse_args(argv=None):
         parser.error("unknown phases: %s (choose from %s)" % (", ".join(unknown), ", ".join(PHASES + (MAPPING_PHASE,))))
     if args.mapping_customers < 1:
         parser.error("--mapping-customers needs a positive count")
-    if "floor" in args.phases and "ours-fresh" not in args.phases and not args.floor_tasks:
+    if set(args.phases) & set(report.FLOOR_PHASES) and "ours-fresh" not in args.phases and not args.floor_tasks:
         parser.error("the floor needs --floor-tasks when ours-fresh is not run")
     return args
 
@@ -202,7 +203,7 @@ class Round:
     def prepare(self):
         self.control.reset()
         console = Console(self.control)
-        wanted = {p.split("-")[0] for p in self.args.phases if p != "floor"}
+        wanted = {p.split("-")[0] for p in self.args.phases if p not in report.FLOOR_PHASES}
         if self.args.uri_max_tenants and self.n > self.args.uri_max_tenants:
             wanted.discard("uri")
         for flow in ("ours", "uri"):
@@ -252,7 +253,7 @@ class Round:
             "tasks": task_summary(stem + ".out"),
             "requests": report.request_figures(stats, self.n),
         }
-        if phase != "floor":
+        if phase not in report.FLOOR_PHASES:
             entry["verification"] = verify_flow(self.control, self.tenants[flow], self.expectation,
                                                 self.emulator.ready)
         print("  %-15s wall %7.1f s  CPU %7.1f s  rc=%d  requests/tenant %s%s" % (
@@ -366,7 +367,7 @@ def main(argv=None):
                     "ansible_core": ansible_version(args.ansible_bin), "platform": platform.platform()},
         "runs": runs,
     }
-    result["targets"] = report.targets(runs)
+    result["targets"] = report.targets(runs, args.batch_size)
     if mapping is not None:
         result["mapping"] = mapping
         result["targets"] += mapping_targets(mapping)

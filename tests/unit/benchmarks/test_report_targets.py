@@ -1,4 +1,5 @@
-"""The benchmark's targets on controller memory: what ours adds beyond the floor's own growth."""
+"""The benchmark's derived figures: ours/floor over the mean of two floors, and the target on controller
+memory (what ours adds beyond the floor's own growth)."""
 
 import importlib.util
 import os
@@ -27,8 +28,8 @@ def run(tenants, controller_mib):
     return {"tenants": tenants, "phases": phases, "ratios": {}}
 
 
-def controller_checks(runs):
-    return {c["target"].split(":")[0]: c for c in report.targets(runs) if "flat controller" in c["target"]}
+def controller_checks(runs, batch_size=None):
+    return {c["target"].split(":")[0]: c for c in report.targets(runs, batch_size) if "flat controller" in c["target"]}
 
 
 def test_growing_as_the_floor_does_is_flat_beyond_the_inventory():
@@ -48,3 +49,48 @@ def test_holding_state_per_tenant_beyond_the_floor_is_not():
 
 def test_without_the_floor_at_both_sizes_there_is_no_controller_check():
     assert controller_checks([run(200, {"ours-fresh": 100}), run(1000, {"ours-fresh": 200, "floor": 80})]) == {}
+
+
+SIZES = [run(50, {"ours-fresh": 72, "floor": 57}), run(200, {"ours-fresh": 99, "floor": 61}),
+         run(1000, {"ours-fresh": 134, "floor": 79})]
+
+
+def test_in_batches_growth_is_measured_from_the_first_n_that_fills_a_batch():
+    check = controller_checks(SIZES, batch_size=200)["ours-fresh flat controller"]
+    assert "N=200 to N=1000" in check["target"]
+    assert check["value"] == pytest.approx(0.17)  # (35 - 18) / 99
+    assert check["met"] is True
+
+
+def test_without_batches_or_with_one_full_batch_run_growth_is_from_the_smallest_n():
+    for batch_size in (None, 1000, 5000):
+        check = controller_checks(SIZES, batch_size)["ours-fresh flat controller"]
+        assert "N=50 to N=1000" in check["target"], batch_size
+        assert check["value"] == pytest.approx(0.56)  # (62 - 22) / 72
+        assert check["met"] is False
+
+
+def timed(**walls):
+    return {phase: {"measurement": {"wall_s": wall, "cpu_s": wall / 2}} for phase, wall in walls.items()}
+
+
+def test_ours_over_floor_divides_by_the_mean_of_both_floors():
+    ratios = report.ratios(timed(**{"ours-fresh": 90.0, "ours-converged": 60.0, "floor": 40.0, "floor-again": 50.0}))
+    assert ratios["ours_fresh/floor_wall"] == 2.0
+    assert ratios["ours_converged/floor_wall"] == pytest.approx(1.33)
+    assert ratios["ours_fresh/floor_cpu"] == 2.0
+    assert ratios["floor_spread_wall"] == 1.25
+
+
+def test_one_floor_alone_is_the_denominator():
+    ratios = report.ratios(timed(**{"ours-fresh": 90.0, "floor": 40.0}))
+    assert ratios["ours_fresh/floor_wall"] == pytest.approx(2.25)
+    assert ratios["floor_spread_wall"] is None
+    assert ratios["ours_converged/floor_wall"] is None
+
+
+def test_the_table_shows_the_floor_spread():
+    phases = timed(**{"ours-fresh": 90.0, "floor": 40.0, "floor-again": 50.0})
+    run_ = {"tenants": 50, "phases": {}, "ratios": report.ratios(phases)}
+    table = report.markdown({"forks": 10, "runs": [run_], "targets": []})
+    assert "| 50 | 2.00 wall, 2.00 CPU | - | - | - | 1.25 |" in table
