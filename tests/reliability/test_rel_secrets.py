@@ -36,12 +36,28 @@ def _walk_secrets(node, found):
             _walk_secrets(value, found)
 
 
+def _failed_results(stdout, limit=1200):
+    """Every failed result of the text callback's output: the ``fatal:``/``failed:`` line and, at
+    -vvv and above where the result is printed indented over many lines, the lines up to the next
+    blank one; each cut to ``limit`` characters."""
+    blocks, current = [], None
+    for line in stdout.splitlines():
+        if line.startswith(("fatal:", "failed:")):
+            current = [line]
+            blocks.append(current)
+        elif current is not None and line.strip():
+            current.append(line)
+        else:
+            current = None
+    return ["\n".join(block)[:limit] for block in blocks]
+
+
 def _explain(tenants, name, tail=1500):
-    """What went wrong in a captured run, for an assertion message: every failed result (one line
-    each, from the text callback's `fatal:`/`failed:` lines), the recap and the end of stderr."""
+    """What went wrong in a captured run, for an assertion message: every failed result, the recap
+    and the end of stderr."""
     stdout = (tenants.dir / ("%s.stdout" % name)).read_text(errors="replace")
     stderr = (tenants.dir / ("%s.stderr" % name)).read_text(errors="replace")
-    lines = [line[:800] for line in stdout.splitlines() if line.startswith(("fatal:", "failed:"))]
+    lines = _failed_results(stdout)
     recap = stdout.rfind("PLAY RECAP")
     lines.append(stdout[recap:] if recap >= 0 else "no recap; stdout (end):\n" + stdout[-tail:])
     lines.append("stderr (end):\n" + stderr[-tail:])
@@ -106,6 +122,13 @@ def _written_files(tenants):
         if tenants.key_store in path.parents:
             continue
         yield path
+
+
+def test_failed_results_are_read_whole_from_verbose_output():
+    output = ("TASK [x]\nok: [a]\nfatal: [b]: FAILED! => {\n    \"changed\": false,\n    \"msg\": \"boom\"\n}\n\n"
+              "failed: [c] (item=1) => {\"msg\": \"one line\"}\n\nPLAY RECAP\n")
+    assert _failed_results(output) == ['fatal: [b]: FAILED! => {\n    "changed": false,\n    "msg": "boom"\n}',
+                                       'failed: [c] (item=1) => {"msg": "one line"}']
 
 
 def test_runs_had_the_expected_outcomes(leak_runs):
