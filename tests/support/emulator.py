@@ -14,6 +14,7 @@ Usage::
 import base64
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -213,3 +214,7 @@ class EmulatorProcess:
 
     def __exit__(self, *exc):
         self.stop()
+        # Its ready file, log and (unless tls_dir was given) its TLS key and CA: nothing to keep once
+        # the block is done, and one directory per emulator a suite starts adds up.
+        if self._workdir:
+            shutil.rmtree(self._workdir, ignore_errors=True)
