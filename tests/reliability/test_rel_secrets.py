@@ -52,16 +52,21 @@ def _failed_results(stdout, limit=1200):
     return ["\n".join(block)[:limit] for block in blocks]
 
 
-def _explain(tenants, name, tail=1500):
+def _explain(leak_runs, name, tail=1500):
     """What went wrong in a captured run, for an assertion message: every failed result, the recap
-    and the end of stderr."""
+    and the end of stderr, with every secret the emulator knows masked (this test exists because
+    such output might hold one; the message must not carry it on into the test log)."""
+    tenants = leak_runs["tenants"]
     stdout = (tenants.dir / ("%s.stdout" % name)).read_text(errors="replace")
     stderr = (tenants.dir / ("%s.stderr" % name)).read_text(errors="replace")
     lines = _failed_results(stdout)
     recap = stdout.rfind("PLAY RECAP")
     lines.append(stdout[recap:] if recap >= 0 else "no recap; stdout (end):\n" + stdout[-tail:])
     lines.append("stderr (end):\n" + stderr[-tail:])
-    return "%s run:\n%s" % (name, "\n".join(lines))
+    text = "%s run:\n%s" % (name, "\n".join(lines))
+    for secret in leak_runs["secrets"]:
+        text = text.replace(secret, "********")
+    return text
 
 
 def _capture(tenants, name, *args, wait_for=None):
@@ -131,10 +136,20 @@ def test_failed_results_are_read_whole_from_verbose_output():
                                        'failed: [c] (item=1) => {"msg": "one line"}']
 
 
+def test_the_failure_message_masks_every_known_secret(tmp_path):
+    class Run:
+        dir = tmp_path
+    (tmp_path / "x.stdout").write_text('fatal: [a]: FAILED! => {"msg": "key s3cr3t-value-1 refused"}\n\nPLAY RECAP\n')
+    (tmp_path / "x.stderr").write_text("token s3cr3t-value-2\n")
+    text = _explain({"tenants": Run, "secrets": {"s3cr3t-value-1", "s3cr3t-value-2"}}, "x")
+    assert "s3cr3t" not in text
+    assert 'key ******** refused' in text and "token ********" in text and "PLAY RECAP" in text
+
+
 def test_runs_had_the_expected_outcomes(leak_runs):
-    codes, tenants = leak_runs["codes"], leak_runs["tenants"]
-    assert codes["check"] == 0, _explain(tenants, "check")
-    assert codes["provision"] == 0, _explain(tenants, "provision")
+    codes = leak_runs["codes"]
+    assert codes["check"] == 0, _explain(leak_runs, "check")
+    assert codes["provision"] == 0, _explain(leak_runs, "provision")
     assert codes["halfway"] != 0 and leak_runs["broke_with_key"]
     # The key reached the store before the failure; Umbrella never got it.
     assert (leak_runs["tenants"].key_store / "sec2.yml").exists()
@@ -163,7 +178,7 @@ def test_no_secret_in_any_output(leak_runs):
 def test_key_store_is_private_and_sealed(leak_runs):
     tenants = leak_runs["tenants"]
     stores = sorted(tenants.key_store.glob("*"))
-    assert [p.name for p in stores] == ["sec0.yml", "sec1.yml", "sec2.yml"], _explain(tenants, "provision")
+    assert [p.name for p in stores] == ["sec0.yml", "sec1.yml", "sec2.yml"], _explain(leak_runs, "provision")
     right = VaultLib([("default", VaultSecret(VAULT_PASSWORD.encode()))])
     wrong = VaultLib([("default", VaultSecret(b"not-the-run-password"))])
     for path in stores:
