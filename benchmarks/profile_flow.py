@@ -40,12 +40,51 @@ def _write_rusage(stem):
         json.dump({"user_s": usage.ru_utime, "system_s": usage.ru_stime, "minor_faults": usage.ru_minflt}, handle)
 
 
+_COMPILES = {}
+
+
+def _record_compiles():
+    """Time every Jinja compilation (templates and conditionals) of this process, by source text.
+
+    A worker is forked anew for every task and starts with nothing compiled, so each template the
+    task meets is compiled again in every tenant's worker; this shows which ones cost the most.
+    ansible-core 2.19 and later only (its templating engine).
+    """
+    try:
+        from ansible._internal._templating._engine import TemplateEngine
+    except ImportError:
+        return
+
+    def timed(original):
+        def compile_timed(self, source, options):
+            started = time.process_time()
+            try:
+                return original(self, source, options)
+            finally:
+                entry = _COMPILES.setdefault(str(source), [0, 0.0])
+                entry[0] += 1
+                entry[1] += time.process_time() - started
+        return compile_timed
+
+    TemplateEngine._compile_template = timed(TemplateEngine._compile_template)
+    TemplateEngine._compile_expression = timed(TemplateEngine._compile_expression)
+
+
+def _write_compiles(stem):
+    if _COMPILES:
+        with open(stem + ".compiles", "w", encoding="utf-8") as handle:
+            json.dump(_COMPILES, handle)
+
+
 def _profile_workers(out_dir, with_profiler=True):
     from ansible.executor.process import worker
+
+    _record_compiles()
 
     original = worker.WorkerProcess._run
 
     def profiled_run(self):
+        _COMPILES.clear()  # a forked worker inherits what ansible-playbook compiled before the fork
         profiler = cProfile.Profile(time.process_time) if with_profiler else None
         if profiler:
             profiler.enable()
@@ -57,6 +96,7 @@ def _profile_workers(out_dir, with_profiler=True):
                 profiler.disable()
                 profiler.dump_stats(stem + ".prof")
             _write_rusage(stem)
+            _write_compiles(stem)
 
     worker.WorkerProcess._run = profiled_run
 
@@ -139,6 +179,27 @@ def by_task(out_dir):
     return "\n".join(lines) + "\n"
 
 
+def compiles(out_dir, top):
+    """The Jinja sources compiled in the workers, costliest first: count and CPU per source."""
+    totals = {}
+    for path in glob.glob(os.path.join(out_dir, "worker-*.compiles")):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                recorded = json.load(handle)
+        except ValueError:  # a worker cut short mid-write
+            continue
+        for source, (count, seconds) in recorded.items():
+            entry = totals.setdefault(source, [0, 0.0])
+            entry[0] += count
+            entry[1] += seconds
+    lines = ["%9s %8s %8s  %s" % ("CPU s", "compiles", "ms each", "source (first 100 characters)")]
+    ranked = sorted(totals.items(), key=lambda item: -item[1][1])
+    for source, (count, seconds) in ranked[:top]:
+        lines.append("%9.2f %8d %8.2f  %s" % (seconds, count, 1000 * seconds / count, " ".join(source.split())[:100]))
+    lines.append("%9.2f %8d %8s  (all %d sources)" % (sum(e[1] for e in totals.values()), sum(e[0] for e in totals.values()), "", len(totals)))
+    return "\n".join(lines) + "\n"
+
+
 def _by_task_line(task, entry):
     runs, cpu = entry["runs"], entry["user_s"] + entry["system_s"]
     return "%9.2f %6d %8.1f %8.1f %8.1f %8d  %s" % (
@@ -157,11 +218,16 @@ def main(argv=None):
     parser.add_argument("--report", help="merge and print the profiles in this directory")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--by-task", action="store_true", help="with --report: worker CPU per task name")
+    parser.add_argument("--compiles", action="store_true",
+                        help="with --report: the Jinja sources the workers compiled, costliest first")
     parser.add_argument("--rusage-only", action="store_true",
                         help="with --out: record each worker's CPU and page faults without profiling it")
     args = parser.parse_args(argv)
     if args.report:
-        sys.stdout.write(by_task(args.report) if args.by_task else report(args.report, args.top))
+        if args.compiles:
+            sys.stdout.write(compiles(args.report, args.top))
+        else:
+            sys.stdout.write(by_task(args.report) if args.by_task else report(args.report, args.top))
         return 0
     if not args.out or not rest:
         parser.error("give --out DIR -- <ansible-playbook arguments>, or --report DIR")

@@ -244,6 +244,8 @@ class Round:
                     handle.write(profile_flow.report(stem + ".profile", 30))
             with open(stem + ".tasks.txt", "w", encoding="utf-8") as handle:
                 handle.write(profile_flow.by_task(stem + ".profile"))
+            with open(stem + ".compiles.txt", "w", encoding="utf-8") as handle:
+                handle.write(profile_flow.compiles(stem + ".profile", 40))
         entry = {
             "command": " ".join(os.path.relpath(c, REPO_ROOT) if os.path.isabs(c) else c for c in cmd),
             "measurement": measurement.as_dict(),
