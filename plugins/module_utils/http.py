@@ -32,7 +32,10 @@ __metaclass__ = type
 
 import email.utils
 import math
+import multiprocessing
+import os
 import random as _random
+import ssl
 import time
 import traceback
 import warnings
@@ -40,13 +43,17 @@ import warnings
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from requests.utils import DEFAULT_CA_BUNDLE_PATH
     import urllib3.exceptions as _urllib3_exceptions
+    from urllib3.util.ssl_ import create_urllib3_context
 except ImportError:  # pragma: no cover - exercised only on hosts without requests
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
     requests = None
     HTTPAdapter = object
+    DEFAULT_CA_BUNDLE_PATH = None
     _urllib3_exceptions = None
+    create_urllib3_context = None
 else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -103,6 +110,89 @@ class _QuietInsecureSession(requests.Session if HAS_REQUESTS else object):
             return super(_QuietInsecureSession, self).request(*args, **kwargs)
 
 
+# CA bundle path -> the SSLContext holding its certificates, for the life of the process.
+_TLS_CONTEXTS = {}
+# requests 2.32 and later let an adapter choose the SSLContext of a connection pool
+# (build_connection_pool_key_attributes); with older ones each connection loads its bundle, as before.
+_SHARES_CONTEXTS = hasattr(HTTPAdapter, 'build_connection_pool_key_attributes')
+
+
+def tls_context(bundle):
+    """The verifying SSLContext of a CA bundle (a file or a directory), built once per process.
+
+    Left to itself, urllib3 builds a context and loads the bundle for every new connection: with a
+    bundle of public CAs (certifi's, or the system's) that is about 40 ms of CPU, as much as the rest
+    of a task, paid by every task of every tenant. Built here once instead, and built before Ansible
+    forks its workers (``preload_tls_context``), every task shares the loaded certificates.
+    """
+    context = _TLS_CONTEXTS.get(bundle)
+    if context is None:
+        context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+        if os.path.isdir(bundle):
+            context.load_verify_locations(capath=bundle)
+        else:
+            context.load_verify_locations(cafile=bundle)
+        _TLS_CONTEXTS[bundle] = context
+    return context
+
+
+def default_ca_bundle():
+    """The bundle requests verifies with when no ca_path is given: the environment's, else certifi's."""
+    return os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or DEFAULT_CA_BUNDLE_PATH
+
+
+def preload_tls_context():
+    """Load the default CA bundle now, in the process that will fork the workers (ansible-playbook).
+
+    Called when the action plugins are imported, which Ansible's strategy does in the controller's
+    main process: every worker forked after that finds the context loaded. Never raises: a bundle
+    that cannot be loaded is left to the first request, which reports it as before.
+    """
+    if not HAS_REQUESTS or not _SHARES_CONTEXTS or multiprocessing.parent_process() is not None:
+        return  # a worker: a context loaded here would serve one task only
+    try:
+        tls_context(default_ca_bundle())
+    except Exception:  # pylint: disable=broad-except
+        pass
+
+
+class _SharedContextAdapter(HTTPAdapter):
+    """An HTTPAdapter that verifies with the process-wide context of the bundle requests chose.
+
+    requests resolves ``verify`` as always (the session's ca_path, else REQUESTS_CA_BUNDLE or
+    CURL_CA_BUNDLE, else certifi); this adapter only hands urllib3 the already loaded context of that
+    bundle instead of the bundle's path, which urllib3 would load again for each connection. The
+    context verifies the certificate chain and the host name exactly as urllib3's own would.
+    """
+
+    def _context_for(self, verify):
+        if verify is False:
+            return None
+        bundle = verify if isinstance(verify, str) else DEFAULT_CA_BUNDLE_PATH
+        try:
+            return tls_context(bundle)
+        except (OSError, ValueError, ssl.SSLError):
+            return None  # requests reports an unreadable bundle itself, as it always did
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super(_SharedContextAdapter, self).build_connection_pool_key_attributes(
+            request, verify, cert)
+        context = self._context_for(verify)
+        if context is not None:
+            pool_kwargs.pop('ca_certs', None)
+            pool_kwargs.pop('ca_cert_dir', None)
+            pool_kwargs['ssl_context'] = context
+        return host_params, pool_kwargs
+
+    def cert_verify(self, conn, url, verify, cert):
+        super(_SharedContextAdapter, self).cert_verify(conn, url, verify, cert)
+        if self._context_for(verify) is not None:
+            # The certificates are in the pool's ssl_context; a path here would be loaded into it
+            # again on every connection.
+            conn.ca_certs = None
+            conn.ca_cert_dir = None
+
+
 def new_session(validate_certs=True, ca_path=None):
     """Return a requests.Session configured for TLS, with urllib3's own retries turned off."""
     require_requests()
@@ -113,7 +203,7 @@ def new_session(validate_certs=True, ca_path=None):
         session.verify = ca_path
     # Retries are send()'s job: urllib3 retrying underneath would break the time budget and could
     # repeat a POST.
-    adapter = HTTPAdapter(max_retries=0)
+    adapter = (_SharedContextAdapter if _SHARES_CONTEXTS else HTTPAdapter)(max_retries=0)
     session.mount('https://', adapter)
     session.mount('http://', adapter)
     return session
