@@ -88,6 +88,11 @@ def parse_args(argv=None):
                         help="stage the working tree's collection into <work-dir>/collections first and use it")
     parser.add_argument("--ansible-bin", default=os.path.dirname(sys.executable),
                         help="directory of ansible-playbook (default: this Python's bin)")
+    parser.add_argument("--trust", choices=("store", "ca-path"), default="store",
+                        help="how tenants trust the emulator's certificate: 'store' (default) as a user of the "
+                             "vendors' public endpoints does, through the default CA store (a bundle of certifi's "
+                             "public CAs plus the emulator's CA, as REQUESTS_CA_BUNDLE and SSL_CERT_FILE, no "
+                             "ca_path); 'ca-path' with ca_path naming the emulator's CA alone")
     parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
                         help="run every phase without the msp.umbrella_psa.gc_freeze callback (enabled by default, "
                              "for all phases alike)")
@@ -129,8 +134,24 @@ def stage_collection(work_dir):
     return root
 
 
-def ansible_env(work_dir, vault_password_file, ansible_bin, collections_path, gc_freeze=True):
+def trust_store(work_dir, emulator_ca_file):
+    """A CA store as a user's machine has one: the public CAs (certifi's) and, among them, the emulator's."""
+    import certifi
+    path = os.path.join(work_dir, "ca-store.pem")
+    with open(certifi.where(), encoding="ascii") as public, open(emulator_ca_file, encoding="ascii") as own:
+        content = public.read().rstrip("\n") + "\n" + own.read()
+    with open(path, "w", encoding="ascii") as handle:
+        handle.write(content)
+    return path
+
+
+def ansible_env(work_dir, vault_password_file, ansible_bin, collections_path, gc_freeze=True, ca_store=None):
     env = dict(os.environ)
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
+        env.pop(name, None)  # the machine's own settings would decide what a phase trusts
+    if ca_store:
+        # requests (this collection) and Python's ssl default context (ansible.builtin.uri) both verify with it.
+        env.update({"REQUESTS_CA_BUNDLE": ca_store, "SSL_CERT_FILE": ca_store})
     if gc_freeze:
         # The same Ansible configuration for every phase, the floor included.
         env["ANSIBLE_CALLBACKS_ENABLED"] = GC_FREEZE_CALLBACK
@@ -195,8 +216,9 @@ class Round:
         with open(self.vault_password_file, "w", encoding="utf-8") as handle:
             handle.write(secrets.token_hex(16) + "\n")
         os.chmod(self.vault_password_file, 0o600)
+        self.ca_store = trust_store(self.dir, emulator.ready["ca_file"]) if args.trust == "store" else None
         self.env = ansible_env(self.dir, self.vault_password_file, args.ansible_bin, args.collections_path,
-                               args.gc_freeze)
+                               args.gc_freeze, self.ca_store)
         self.tenants = {}
         self.inventories = {}
 
@@ -220,7 +242,7 @@ class Round:
             self.inventories[flow] = write_inventory(
                 os.path.join(flow_dir, "inventory.yml"), tenants, self.emulator.ready, console,
                 python=sys.executable, key_store_dir=os.path.join(flow_dir, "keys"),
-                report_dir=os.path.join(flow_dir, "reports"))
+                report_dir=os.path.join(flow_dir, "reports"), ca_path=self.ca_store is None)
 
     def run_phase(self, phase, playbook, flow):
         self.control.reset_stats()
