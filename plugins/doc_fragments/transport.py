@@ -21,8 +21,10 @@ options:
     default: true
   ca_path:
     description:
-      - A PEM file of certificate authorities that sign the server certificate, used instead of the system
-        trust store (for example the CA file the bundled emulator writes).
+      - A PEM file of certificate authorities that sign the server certificate, used instead of the default
+        bundle (E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) when set, else the certifi bundle that C(requests)
+        uses), for example the CA file the bundled emulator writes.
+      - A bundle is loaded once per process, the default one once per C(ansible-playbook) run.
     type: path
   timeout:
     description:
