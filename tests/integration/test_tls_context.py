@@ -7,6 +7,8 @@ environment's), and a process forked after ``preload_tls_context()`` loads no bu
 
 import json
 import os
+import subprocess
+import sys
 
 import certifi
 import pytest
@@ -95,36 +97,65 @@ def test_an_unreadable_ca_path_fails_as_requests_reports_it(emulator, tmp_path):
         get(emulator, http.new_session(ca_path=missing))
 
 
-def in_forked_worker(emulator):
-    """Like an Ansible worker: fork, send one request, report what the child had to build."""
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child reports through the pipe
-        report = {"built": 0}
-        try:
-            original = http.create_urllib3_context
+# Run in a process of its own, single-threaded as ansible-playbook's main thread forks its workers
+# (the test runner's threads would make a fork here unsafe).
+WORKER_SCRIPT = """
+import json, multiprocessing, os, sys
+import urllib3.connection
+from ansible_collections.msp.umbrella_psa.plugins.module_utils import http
 
-            def counting(*args, **kwargs):
-                report["built"] += 1
-                return original(*args, **kwargs)
-
-            http.create_urllib3_context = counting
-            urllib3.connection.create_urllib3_context = counting
-            report["status"] = get(emulator, http.new_session()).status_code
-        except Exception as exc:  # pylint: disable=broad-except
-            report["error"] = repr(exc)
-        os.write(writer, json.dumps(report).encode())
-        os._exit(0)
-    os.close(writer)
-    with os.fdopen(reader) as pipe:
-        report = json.loads(pipe.read())
-    os.waitpid(pid, 0)
-    return report
-
-
-def test_a_worker_forked_after_the_preload_builds_no_context(emulator, bundle, monkeypatch):
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", bundle)
-    assert in_forked_worker(emulator) == {"built": 1, "status": 200}  # without the preload
+url, mode = sys.argv[1], sys.argv[2]
+if mode == "preload":
     http.preload_tls_context()
-    assert list(http._TLS_CONTEXTS) == [bundle]
-    assert in_forked_worker(emulator) == {"built": 0, "status": 200}
+reader, writer = os.pipe()
+
+
+def worker():
+    report = {"built": 0}
+    try:
+        if mode == "preload-in-worker":
+            http.preload_tls_context()
+            report["contexts"] = len(http._TLS_CONTEXTS)
+        original = http.create_urllib3_context
+
+        def counting(*args, **kwargs):
+            report["built"] += 1
+            return original(*args, **kwargs)
+
+        http.create_urllib3_context = counting
+        urllib3.connection.create_urllib3_context = counting
+        report["status"] = http.send(http.new_session(), "GET", url, 10, 10, "GET state").status_code
+    except Exception as exc:
+        report["error"] = repr(exc)
+    os.write(writer, json.dumps(report).encode())
+
+
+# Ansible's workers are multiprocessing processes forked from ansible-playbook.
+process = multiprocessing.get_context("fork").Process(target=worker)
+process.start()
+process.join()
+os.close(writer)
+with os.fdopen(reader) as pipe:
+    sys.stdout.write(pipe.read())
+"""
+
+
+def in_forked_worker(emulator, bundle, mode):
+    """Like an Ansible worker: one request in a process forked after ``mode``; what it had to build."""
+    env = dict(os.environ, REQUESTS_CA_BUNDLE=bundle, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    env.pop("CURL_CA_BUNDLE", None)
+    done = subprocess.run([sys.executable, "-c", WORKER_SCRIPT, emulator.url + STATE, mode], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_worker_forked_after_the_preload_builds_no_context(emulator, bundle):
+    assert in_forked_worker(emulator, bundle, "none") == {"built": 1, "status": 200}
+    assert in_forked_worker(emulator, bundle, "preload") == {"built": 0, "status": 200}
+
+
+def test_a_worker_does_not_preload(emulator, bundle):
+    # Imported first in a worker (no strategy loaded the plugin before the fork), the preload would
+    # serve that one task: it is left to the request, which loads only the bundle it needs.
+    assert in_forked_worker(emulator, bundle, "preload-in-worker") == {"contexts": 0, "built": 1, "status": 200}
