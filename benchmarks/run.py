@@ -367,9 +367,9 @@ def main(argv=None):
         sys.exit("the collection is not staged under %s: run `make collection` or pass --stage" % args.collections_path)
     started = datetime.datetime.now(datetime.timezone.utc)
     expectation = load_expectation()
-    print("benchmark: tenants %s, forks %d, batch size %s, phases %s, gc_freeze %s" % (
+    print("benchmark: tenants %s, forks %d, batch size %s, phases %s, gc_freeze %s, trust %s" % (
         ",".join(map(str, args.tenants)), args.forks, args.batch_size or "all", ",".join(args.phases),
-        "on" if args.gc_freeze else "off"), flush=True)
+        "on" if args.gc_freeze else "off", args.trust), flush=True)
     runs = []
     with EmulatorProcess(REPO_ROOT, args.work_dir, profile="extended") as emulator:
         control = ControlClient(emulator.ready["url"], emulator.ready["ca_file"])
@@ -386,6 +386,7 @@ def main(argv=None):
         "forks": args.forks,
         "batch_size": args.batch_size,
         "gc_freeze": args.gc_freeze,
+        "trust": args.trust,
         "phases_run": args.phases,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "ansible_core": ansible_version(args.ansible_bin), "platform": platform.platform()},

@@ -154,9 +154,11 @@ def _methods(per_method):
 
 def markdown(result):
     lines = [
-        "forks: %d; batch size: %s; gc_freeze callback: %s; emulator profile: extended; "
+        "forks: %d; batch size: %s; gc_freeze callback: %s; trust: %s; emulator profile: extended; "
         "tasks per tenant (ours, from ours-fresh): %s" % (
             result["forks"], result.get("batch_size") or "all", "on" if result.get("gc_freeze", False) else "off",
+            # Results written before --trust existed trusted the emulator through ca_path.
+            result.get("trust", "ca-path"),
             ", ".join("N=%d: %s" % (r["tenants"], r.get("tasks_per_tenant")) for r in result["runs"])),
         "",
         "| N | phase | wall s | CPU s | peak RSS, ansible-playbook / largest process MiB | peak tree RSS / PSS MiB "

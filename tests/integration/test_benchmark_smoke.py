@@ -146,3 +146,14 @@ def test_fork_cost_prints_a_row_per_size():
     resident = [int(row[0]) for row in rows]
     assert resident[0] >= 40 and resident[1] >= 60, proc.stdout  # grown to each size before measuring
     assert all(float(row[3]) > 0 for row in rows), proc.stdout  # a fork and a wait take time
+
+
+def test_tenants_trust_the_emulator_through_the_default_store(bench):
+    """No ca_path in either flow's inventory: both verify the emulator with the phases' CA store."""
+    _proc, result, work = bench
+    assert result["trust"] == "store"
+    store = (work / ("n%d" % TENANTS) / "ca-store.pem").read_text(encoding="ascii")
+    assert store.count("BEGIN CERTIFICATE") > 100  # certifi's public CAs (and the emulator's, last)
+    for flow in ("ours", "uri"):
+        inventory = (work / ("n%d" % TENANTS) / flow / "inventory.yml").read_text(encoding="utf-8")
+        assert "ca_path" not in inventory, flow
