@@ -138,9 +138,9 @@ def trust_store(work_dir, emulator_ca_file):
     """A CA store as a user's machine has one: the public CAs (certifi's) and, among them, the emulator's."""
     import certifi
     path = os.path.join(work_dir, "ca-store.pem")
-    with open(certifi.where(), encoding="ascii") as public, open(emulator_ca_file, encoding="ascii") as own:
+    with open(certifi.where(), encoding="utf-8") as public, open(emulator_ca_file, encoding="utf-8") as own:
         content = public.read().rstrip("\n") + "\n" + own.read()
-    with open(path, "w", encoding="ascii") as handle:
+    with open(path, "w", encoding="utf-8") as handle:
         handle.write(content)
     return path
 

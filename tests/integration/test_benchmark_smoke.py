@@ -152,7 +152,7 @@ def test_tenants_trust_the_emulator_through_the_default_store(bench):
     """No ca_path in either flow's inventory: both verify the emulator with the phases' CA store."""
     _proc, result, work = bench
     assert result["trust"] == "store"
-    store = (work / ("n%d" % TENANTS) / "ca-store.pem").read_text(encoding="ascii")
+    store = (work / ("n%d" % TENANTS) / "ca-store.pem").read_text(encoding="utf-8")
     assert store.count("BEGIN CERTIFICATE") > 100  # certifi's public CAs (and the emulator's, last)
     for flow in ("ours", "uri"):
         inventory = (work / ("n%d" % TENANTS) / flow / "inventory.yml").read_text(encoding="utf-8")

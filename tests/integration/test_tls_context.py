@@ -30,8 +30,8 @@ def emulator():
 def bundle(emulator, tmp_path):
     """A bundle of public CAs with the emulator's CA among them, as a user's system store would be."""
     path = tmp_path / "bundle.pem"
-    with open(certifi.where(), encoding="ascii") as public, open(emulator.ca_file, encoding="ascii") as own:
-        path.write_text(public.read() + "\n" + own.read(), encoding="ascii")
+    with open(certifi.where(), encoding="utf-8") as public, open(emulator.ca_file, encoding="utf-8") as own:
+        path.write_text(public.read() + "\n" + own.read(), encoding="utf-8")
     return str(path)
 
 
