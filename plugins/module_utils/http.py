@@ -144,9 +144,9 @@ def default_ca_bundle():
 def preload_tls_context():
     """Load the default CA bundle now, in the process that will fork the workers (ansible-playbook).
 
-    Called when the action plugins are imported, which Ansible's strategy does in the controller's
-    main process: every worker forked after that finds the context loaded. Never raises: a bundle
-    that cannot be loaded is left to the first request, which reports it as before.
+    Called by ``plugins/plugin_utils/worker_preload.py`` in the controller's main process, before
+    Ansible forks the workers: every worker forked after that finds the context loaded. Never
+    raises: a bundle that cannot be loaded is left to the first request, which reports it as before.
     """
     if not HAS_REQUESTS or not _SHARES_CONTEXTS or multiprocessing.parent_process() is not None:
         return  # a worker: a context loaded here would serve one task only

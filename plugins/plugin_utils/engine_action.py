@@ -19,13 +19,14 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils import connectwise, umbrella
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import run_engine
-from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import preload_tls_context
 from ansible_collections.msp.umbrella_psa.plugins.plugin_utils.token_cache import SharedTokenStore
+from ansible_collections.msp.umbrella_psa.plugins.plugin_utils.worker_preload import preload_for_workers
 
 # Ansible's strategy imports this module in ansible-playbook itself (to read the plugin's class)
-# before it forks the task's workers: the default CA bundle, loaded here once, is shared by every
-# worker instead of being loaded again by each task (about 40 ms of CPU for a bundle of public CAs).
-preload_tls_context()
+# before it forks the task's workers: the default CA bundle (about 40 ms of CPU for a bundle of
+# public CAs) and the filter, test and lookup plugins, loaded here once, are shared by every worker
+# instead of being loaded again by each task.
+preload_for_workers()
 
 
 class EngineAction(ActionBase):

@@ -5,11 +5,20 @@ import weakref
 
 import pytest
 
+from ansible_collections.msp.umbrella_psa.plugins.callback import gc_freeze
 from ansible_collections.msp.umbrella_psa.plugins.callback.gc_freeze import CallbackModule
 
 
 @pytest.fixture
-def callback():
+def preloads(monkeypatch):
+    """The calls of the worker preload (what it loads is tested in test_worker_preload.py)."""
+    calls = []
+    monkeypatch.setattr(gc_freeze, "preload_for_workers", lambda: calls.append(True))
+    return calls
+
+
+@pytest.fixture
+def callback(preloads):
     gc.unfreeze()
     yield CallbackModule()
     gc.unfreeze()
@@ -58,3 +67,10 @@ def test_each_play_or_batch_start_releases_what_the_previous_one_froze(callback)
     assert gc.get_freeze_count() == 0
     callback.v2_playbook_on_task_start(task=None, is_conditional=False)
     assert cycle_ref() is None
+
+
+def test_each_play_start_preloads_what_the_workers_use_before_its_first_task_forks_them(callback, preloads):
+    callback.v2_playbook_on_play_start(play=None)
+    assert preloads == [True]
+    callback.v2_playbook_on_task_start(task=None, is_conditional=False)
+    assert preloads == [True]  # once per play, not per task
