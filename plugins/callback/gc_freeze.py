@@ -26,8 +26,9 @@ description:
   - At the start of every play it also loads, once per run, what every worker would otherwise load
     for itself (C(plugins/plugin_utils/worker_preload.py)), that is the default CA bundle, Ansible's
     Jinja filter and test plugins, and the filters and lookups of the
-    C(msp.umbrella_psa.psa_integration) role. The collection's action plugins do the same when Ansible first imports them, which is only
-    at the first task that uses one; with this callback the tasks before it benefit too.
+    C(msp.umbrella_psa.psa_integration) role. The collection's action plugins do the same when
+    Ansible first imports them, which is only at the first task that uses one; with this callback
+    the tasks before it benefit too.
   - Measured with the collection's benchmark (C(docs/performance.md)); it helps any playbook with
     hundreds of hosts, and changes nothing in what a run does.
   - Enable it with C(ANSIBLE_CALLBACKS_ENABLED=msp.umbrella_psa.gc_freeze) (or C(callbacks_enabled) in
