@@ -25,6 +25,7 @@ __metaclass__ = type
 import copy
 import csv
 import difflib
+import errno
 import io
 import os
 import tempfile
@@ -480,9 +481,14 @@ def write_if_changed(path, content, check_mode):
     if not check_mode:
         directory = os.path.dirname(path) or "."
         try:
-            # A reports directory that does not exist yet is made, as a report needs one only now.
+            # A reports directory that does not exist yet is made, as a report needs one only now
+            # (by this tenant, or by another one running in parallel since the check).
             if not os.path.isdir(directory):
-                os.makedirs(directory, 0o755)
+                try:
+                    os.makedirs(directory, 0o755)
+                except OSError as exc:
+                    if exc.errno != errno.EEXIST:
+                        raise
             fd, temporary = tempfile.mkstemp(prefix=".manual-steps-", dir=directory)
             with io.open(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(content)

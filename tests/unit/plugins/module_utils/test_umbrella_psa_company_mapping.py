@@ -307,6 +307,18 @@ def test_without_extension_the_steps_file_directory_is_made_when_first_written(t
     assert oct(steps_file.parent.stat().st_mode & 0o777) == oct(0o755 & ~_umask())
 
 
+def test_without_extension_a_directory_another_tenant_just_made_is_used(tmp_path, monkeypatch):
+    # Tenants run in parallel: the directory may appear between this engine's check and its makedirs.
+    steps_file = tmp_path / "reports" / "acme-company-mapping.csv"
+    steps_file.parent.mkdir()
+    isdir = os.path.isdir
+    monkeypatch.setattr(os.path, "isdir", lambda path: False if path == str(steps_file.parent) else isdir(path))
+    result = run(FakeUmbrella(["Alpha"], extension=False), FakeConnectWise(COMPANIES),
+                 mappings=[{"customer": "Alpha", "company": "Contoso"}], on_unsupported="report",
+                 manual_steps_file=str(steps_file))
+    assert result["changed"] is True and steps_file.read_text().splitlines()[1] == "Alpha,1001,ConnectWise Company ID,Contoso"
+
+
 def _umask():
     mask = os.umask(0)
     os.umask(mask)
