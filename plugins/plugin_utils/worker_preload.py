@@ -10,6 +10,8 @@ almost nothing, so the first condition or filter in each worker loaded every one
 filter and test plugins, and the first call of a lookup imported the plugin and parsed its
 documentation for its options: per task, per tenant, about 5 % of the CPU of a tenant's run
 (``docs/performance.md``). Loaded here once, before the forks, every worker finds them loaded.
+Likewise one condition is templated here, so that Jinja's lexer and what its compiler sets up on
+first use are ready in every worker, whose first template otherwise cost a third more.
 
 Called when Ansible imports this collection's action plugins in ansible-playbook (the strategy does,
 before it forks the workers of their first task), and at the start of every play by the
@@ -21,7 +23,15 @@ __metaclass__ = type
 
 import multiprocessing
 
+from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import filter_loader, lookup_loader, test_loader
+from ansible.template import Templar
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core before 2.19 templates any string it is given
+    def trust_as_template(value):
+        return value
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import preload_tls_context
 
@@ -35,11 +45,15 @@ PRELOADED = (
     (lookup_loader, ('msp.umbrella_psa.key_store', 'ansible.builtin.config', 'ansible.builtin.file')),
 )
 
+# A condition as the role writes them: a comparison and a filter that is Jinja's own, not Ansible's
+# (Ansible looks such a name up among its plugins first, and the first miss in a process costs more).
+WARM_UP_CONDITION = "{{ [] | length > 0 }}"
+
 _preloaded = []
 
 
 def preload_for_workers():
-    """Load the CA bundle and the plugins every worker uses, once per ansible-playbook process.
+    """Load the CA bundle and the plugins every worker uses, and template once, per ansible-playbook.
 
     A no-op in a worker (what it loaded would serve one task only) and after the first call. Never
     raises: a plugin that cannot be loaded here is left to the task that uses it, which reports it
@@ -55,3 +69,7 @@ def preload_for_workers():
                 loader.get(name)
             except Exception:  # pylint: disable=broad-except
                 pass
+    try:
+        Templar(loader=DataLoader()).template(trust_as_template(WARM_UP_CONDITION))
+    except Exception:  # pylint: disable=broad-except
+        pass

@@ -15,6 +15,7 @@ import ansible_collections
 
 SCRIPT = """
 import json, multiprocessing, os, sys
+import jinja2.lexer
 from ansible.plugins.loader import PluginLoader, init_plugin_loader
 
 init_plugin_loader([sys.argv[1]])
@@ -43,6 +44,17 @@ def worker():
             report["found"] += [loader.get(name) is not None for name in names]
         # Any of Ansible's own filters, not only the one named in PRELOADED.
         report["found"].append(worker_preload.filter_loader.get("ansible.builtin.urlsplit") is not None)
+        # A condition of the worker's own: Jinja's lexer is built anew unless it was before the fork.
+        lexer_init = jinja2.lexer.Lexer.__init__
+        report["lexers_built"] = 0
+
+        def counting(self, *args, **kwargs):
+            report["lexers_built"] += 1
+            return lexer_init(self, *args, **kwargs)
+
+        jinja2.lexer.Lexer.__init__ = counting
+        condition = worker_preload.trust_as_template("{{ [1] | length > 0 }}")
+        report["condition"] = worker_preload.Templar(loader=worker_preload.DataLoader()).template(condition)
     except Exception as exc:
         report["error"] = repr(exc)
     os.write(writer, json.dumps(report).encode())
@@ -77,13 +89,18 @@ def forked_worker(mode):
 
 
 def test_without_a_preload_every_worker_imports_the_plugins_itself():
-    imported = forked_worker("none")["imported"]
+    report = forked_worker("none")
+    assert report["condition"] is True and report["lexers_built"] == 1
+    imported = report["imported"]
     assert "key_store.py" in imported, imported  # the collection's lookup
     assert "core.py" in imported, imported  # Ansible's filters and tests
 
 
 def test_after_the_preload_a_forked_worker_imports_none_of_them():
-    assert forked_worker("preload")["imported"] == []
+    report = forked_worker("preload")
+    assert report["imported"] == []
+    # Its first template finds Jinja's lexer built.
+    assert report["condition"] is True and report["lexers_built"] == 0
 
 
 def test_the_preload_does_nothing_in_a_worker():
