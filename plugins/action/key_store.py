@@ -64,15 +64,9 @@ def render(params):
 
 def ensure_directory(path):
     """The store's directory, mode 0700 (created, or narrowed when it exists)."""
-    changed = False
-    if not os.path.isdir(path):
-        try:
-            os.makedirs(path, 0o700)
-            changed = True
-        except FileExistsError:
-            # Another tenant's worker made it since the check above: tenants run in parallel and
-            # a first run has them all writing into the same new directory.
-            pass
+    changed = not os.path.isdir(path)
+    # exist_ok: tenants run in parallel, and on a first run they all make the same new directory.
+    os.makedirs(path, 0o700, exist_ok=True)
     if stat.S_IMODE(os.stat(path).st_mode) != 0o700:
         os.chmod(path, 0o700)
         changed = True

@@ -25,7 +25,6 @@ __metaclass__ = type
 import copy
 import csv
 import difflib
-import errno
 import io
 import os
 import tempfile
@@ -482,13 +481,8 @@ def write_if_changed(path, content, check_mode):
         directory = os.path.dirname(path) or "."
         try:
             # A reports directory that does not exist yet is made, as a report needs one only now
-            # (by this tenant, or by another one running in parallel since the check).
-            if not os.path.isdir(directory):
-                try:
-                    os.makedirs(directory, 0o755)
-                except OSError as exc:
-                    if exc.errno != errno.EEXIST:
-                        raise
+            # (exist_ok: tenants run in parallel, and another one may make it at the same moment).
+            os.makedirs(directory, 0o755, exist_ok=True)
             fd, temporary = tempfile.mkstemp(prefix=".manual-steps-", dir=directory)
             with io.open(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(content)

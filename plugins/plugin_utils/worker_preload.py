@@ -45,8 +45,9 @@ PRELOADED = (
     (lookup_loader, ('msp.umbrella_psa.key_store', 'ansible.builtin.config', 'ansible.builtin.file')),
 )
 
-# A condition as the role writes them: a comparison and a filter that is Jinja's own, not Ansible's
-# (Ansible looks such a name up among its plugins first, and the first miss in a process costs more).
+# A comparison and one of Jinja's own filters: the first template builds Jinja's lexer, and the first
+# name Ansible does not find among its plugins (the verify task and the summary still use some)
+# imports what later searches reuse.
 WARM_UP_CONDITION = "{{ [] | length > 0 }}"
 
 _preloaded = []

@@ -38,13 +38,10 @@ TEST = re.compile(r"\bis\s+(?:not\s+)?([a-z_][a-z0-9_]*)\b(?!\.)")
 
 
 @functools.lru_cache(maxsize=None)
-def _plugin_loader():
+def jinja_only(names, kind):
+    """The names Jinja provides that Ansible's loader of ``kind`` does not find among its plugins."""
     init_plugin_loader()
-
-
-def jinja_only(names, loader):
-    """The names Jinja provides that Ansible's loader does not find among its plugins."""
-    _plugin_loader()
+    loader = filter_loader if kind == "filter" else test_loader
     found = set()
     for name in names:
         try:
@@ -52,7 +49,15 @@ def jinja_only(names, loader):
                 found.add(name)
         except KeyError:
             pass
-    return set(names) - found
+    return frozenset(names) - found
+
+
+def jinja_only_filters():
+    return jinja_only(tuple(jinja2.defaults.DEFAULT_FILTERS), "filter")
+
+
+def jinja_only_tests():
+    return jinja_only(tuple(jinja2.defaults.DEFAULT_TESTS), "test")
 
 
 PROSE = re.compile(r"^\s*(?:#|-?\s*name:)")
@@ -70,15 +75,14 @@ def test_the_role_files_are_found():
 
 def test_the_check_knows_jinja_only_names():
     # The names this check looks for: if Ansible ever provided them itself, the check would say nothing.
-    assert {"length", "lower"} <= jinja_only(jinja2.defaults.DEFAULT_FILTERS, filter_loader)
-    assert {"none", "true", "false"} <= jinja_only(jinja2.defaults.DEFAULT_TESTS, test_loader)
-    assert "default" not in jinja_only(["default"], filter_loader)
+    assert {"length", "lower"} <= jinja_only_filters()
+    assert {"none", "true", "false"} <= jinja_only_tests()
+    assert "default" not in jinja_only_filters()
 
 
 @pytest.mark.parametrize("path", FILES, ids=["/".join(path.parts[-3:]) for path in FILES])
 def test_no_jinja_only_filter_or_test(path):
-    filters = jinja_only(jinja2.defaults.DEFAULT_FILTERS, filter_loader)
-    tests = jinja_only(jinja2.defaults.DEFAULT_TESTS, test_loader)
+    filters, tests = jinja_only_filters(), jinja_only_tests()
     found = []
     for number, line in expressions(path):
         found += ["line %d: filter %s" % (number, name) for name in FILTER.findall(line)

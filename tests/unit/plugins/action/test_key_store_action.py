@@ -46,9 +46,17 @@ def test_a_directory_another_tenant_just_made_is_used(tmp_path, monkeypatch):
     # Tenants run in parallel: on a first run they all write into the same new directory, which
     # may appear between one worker's check and its makedirs.
     directory = tmp_path / "keys"
-    directory.mkdir(mode=0o755)
-    os.chmod(directory, 0o755)
-    monkeypatch.setattr(key_store.os.path, "isdir", lambda path: False)
+    isdir = os.path.isdir
+
+    def racing_isdir(path):
+        # The first check finds nothing; another worker makes the directory right after it.
+        if path == str(directory) and not isdir(path):
+            os.mkdir(path)
+            os.chmod(path, 0o755)
+            return False
+        return isdir(path)
+
+    monkeypatch.setattr(os.path, "isdir", racing_isdir)
     assert key_store.ensure_directory(str(directory))  # changed: narrowed to 0700
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
     assert not key_store.ensure_directory(str(directory))

@@ -310,9 +310,16 @@ def test_without_extension_the_steps_file_directory_is_made_when_first_written(t
 def test_without_extension_a_directory_another_tenant_just_made_is_used(tmp_path, monkeypatch):
     # Tenants run in parallel: the directory may appear between this engine's check and its makedirs.
     steps_file = tmp_path / "reports" / "acme-company-mapping.csv"
-    steps_file.parent.mkdir()
     isdir = os.path.isdir
-    monkeypatch.setattr(os.path, "isdir", lambda path: False if path == str(steps_file.parent) else isdir(path))
+
+    def racing_isdir(path):
+        # A check finds nothing; another tenant's worker makes the directory right after it.
+        if path == str(steps_file.parent) and not isdir(path):
+            os.mkdir(path)
+            return False
+        return isdir(path)
+
+    monkeypatch.setattr(os.path, "isdir", racing_isdir)
     result = run(FakeUmbrella(["Alpha"], extension=False), FakeConnectWise(COMPANIES),
                  mappings=[{"customer": "Alpha", "company": "Contoso"}], on_unsupported="report",
                  manual_steps_file=str(steps_file))
