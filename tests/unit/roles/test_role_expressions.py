@@ -19,6 +19,7 @@ import pytest
 
 from ansible.plugins.loader import filter_loader, init_plugin_loader, test_loader
 from ansible.release import __version__ as ANSIBLE_VERSION
+from ansible.utils.collection_loader import AnsibleCollectionConfig
 
 # Before 2.19 Ansible had no default filter of its own, so the role's many default() calls are
 # Jinja's there: the rule holds, and is checked, from 2.19 on.
@@ -40,7 +41,8 @@ TEST = re.compile(r"\bis\s+(?:not\s+)?([a-z_][a-z0-9_]*)\b(?!\.)")
 @functools.lru_cache(maxsize=None)
 def jinja_only(names, kind):
     """The names Jinja provides that Ansible's loader of ``kind`` does not find among its plugins."""
-    init_plugin_loader()
+    if AnsibleCollectionConfig.collection_finder is None:  # else already set up for this test run
+        init_plugin_loader()
     loader = filter_loader if kind == "filter" else test_loader
     found = set()
     for name in names:
