@@ -17,6 +17,7 @@ import stat
 import tempfile
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible.plugins.action import ActionBase
@@ -106,7 +107,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
-        _validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         if not params["vault_password"]:
             raise AnsibleActionFail("vault_password is empty: the private key cannot be encrypted")
         path = params["path"]
@@ -116,7 +117,9 @@ class ActionModule(ActionBase):
         try:
             ensure_directory(os.path.dirname(path) or ".")
             write_atomically(path, render(params))
-        except (OSError, IOError) as exc:
-            # Neither the key nor the password is part of an OSError's text.
-            raise AnsibleActionFail("could not write the key store %s: %s" % (path, exc))
+        except Exception as exc:  # pylint: disable=broad-except
+            # An OSError's text names the path only; whatever else failed, its message is masked as a
+            # module's would be: the task runs without no_log (its result holds no secret).
+            raise AnsibleActionFail(remove_values("could not write the key store %s: %s" % (path, exc),
+                                                  validation._no_log_values))
         return result

@@ -23,6 +23,8 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import (
     CHECK_MODE_PLACEHOLDER, ON_UNSUPPORTED_CHOICES, EngineError, manual_steps_outcome)
 
 MEMBERS_PATH = "/system/apiMembers"
+# Result keys that hold a secret: the action plugin hides a result carrying one (engine.holds_secret).
+SECRET_RESULTS = ("private_key",)
 DESCRIPTION_MAX = 100
 
 ARGUMENT_SPEC = dict(

@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What every resource engine shares: its error type, the manual-steps outcome and the module runner.
 
-An engine is a module of this package with ``ARGUMENT_SPEC`` (plus optional ``ARGUMENT_OPTIONS``) and
-``run(params, check_mode=False, client=None) -> dict``. The action plugin (in-process) and the module
+An engine is a module of this package with ``ARGUMENT_SPEC`` (plus optional ``ARGUMENT_OPTIONS`` and
+``SECRET_RESULTS``) and ``run(params, check_mode=False, client=None) -> dict``. The action plugin (in-process) and the module
 (remote) both call ``run``; nothing else differs between them.
 """
 
@@ -73,6 +73,21 @@ def run_engine(engine, params, check_mode, diff):
     if not diff:
         result.pop("diff", None)
     return False, result
+
+
+def holds_secret(engine, result):
+    """Whether a result carries one of the secrets the engine returns (``SECRET_RESULTS``).
+
+    Ansible masks the values of ``no_log`` options in a result, but not a secret the server handed
+    back, such as a created key's private half. The action plugin hides such a result itself
+    (``_ansible_no_log``), so that a task without ``no_log`` cannot show it; check mode's placeholders
+    are no secret and stay visible.
+    """
+    for key in getattr(engine, "SECRET_RESULTS", ()):
+        value = result.get(key)
+        if value and value != CHECK_MODE_PLACEHOLDER:
+            return True
+    return False
 
 
 def run_module(engine):

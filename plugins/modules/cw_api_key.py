@@ -19,7 +19,10 @@ description:
     C(docs/extension-api.md). On a server without it the module changes nothing and returns the exact steps a
     person takes in the ConnectWise UI (O(on_unsupported)).
   - The private key is returned only by the run that created the key, as the UI shows it only once. Store it
-    at once (for example vault-encrypted) and always run this module with C(no_log=true) on the task.
+    at once (for example vault-encrypted).
+  - A result that carries a private key is hidden from the output (as with C(no_log=true) on the task), whatever
+    the task's own C(no_log); it is still registered in full. Other results and failures stay visible, with the
+    values of the options marked C(no_log) masked.
   - Several keys may share a description (during a rotation); the newest by creation date, then id, is the
     current key.
   - Runs in-process on the controller through the action plugin of the same name; the module runs on a remote
@@ -108,8 +111,7 @@ EXAMPLES = r'''
     member: umbrella
     description: Cisco Umbrella
     on_unsupported: report
-  no_log: true
-  register: umbrella_key
+  register: umbrella_key  # its output is hidden when it carries a new private key
 
 - name: Store a new key pair vault-encrypted before anything else uses it
   ansible.builtin.copy:
@@ -136,7 +138,6 @@ EXAMPLES = r'''
       public_key: "{{ cw_bootstrap_public_key }}"
       private_key: "{{ cw_bootstrap_private_key }}"
       client_id: "{{ cw_client_id }}"
-  no_log: true
   register: rotated_key
 
 - name: Revoke every key of the old integration
@@ -149,7 +150,6 @@ EXAMPLES = r'''
     member: umbrella
     description: Old Umbrella
     state: absent
-  no_log: true
 '''
 
 RETURN = r'''

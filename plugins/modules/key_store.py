@@ -35,7 +35,8 @@ attributes:
 notes:
   - Every run that calls it writes a new file and reports a change (the vault encryption is salted); call it
     only when a new key was created.
-  - Use C(no_log) on the task.
+  - The result holds no secret, and the private key and vault password are masked in every message, so the
+    task needs no C(no_log).
 options:
   path:
     description: The key store file.
@@ -85,7 +86,6 @@ EXAMPLES = r'''
     public_key: "{{ new_key.public_key }}"
     private_key: "{{ new_key.private_key }}"
     vault_password: "{{ key_store_vault_password }}"
-  no_log: true
 '''
 
 RETURN = r'''

@@ -18,7 +18,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils import connectwise, umbrella
-from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import run_engine
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import holds_secret, run_engine
 from ansible_collections.msp.umbrella_psa.plugins.plugin_utils.token_cache import SharedTokenStore
 from ansible_collections.msp.umbrella_psa.plugins.plugin_utils.worker_preload import preload_for_workers
 
@@ -42,12 +42,19 @@ class EngineAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(EngineAction, self).run(tmp, task_vars)
         del tmp
-
-        if not self._runs_here():
+        if self._runs_here():
+            result.update(self._run_engine())
+        else:
             result.update(self._execute_module(module_name=self._task.resolved_action or self._task.action,
                                                module_args=self._task.args, task_vars=task_vars))
-            return result
+        if holds_secret(self.ENGINE, result):
+            # A secret the server returned (a new key's private half) is no option value Ansible
+            # could mask: the whole result is hidden, whatever the task's own no_log says.
+            result["_ansible_no_log"] = True
+        return result
 
+    def _run_engine(self):
+        """Validate the task's options against the engine's spec and run the engine in this worker."""
         validation, params = self.validate_argument_spec(
             argument_spec=self.ENGINE.ARGUMENT_SPEC, **getattr(self.ENGINE, "ARGUMENT_OPTIONS", {}))
         no_log_values = validation._no_log_values
@@ -61,7 +68,7 @@ class EngineAction(ActionBase):
                                          diff=bool(self._task.diff))
         except Exception as exc:  # an unexpected bug; the message must not carry a secret either
             raise AnsibleActionFail(remove_values("Unexpected error: %s" % exc, no_log_values))
-        result.update(remove_values(outcome, no_log_values))
+        result = remove_values(outcome, no_log_values)
         if failed:
             result["failed"] = True
         return result

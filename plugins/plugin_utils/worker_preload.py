@@ -41,7 +41,7 @@ PRELOADED = (
     (filter_loader, ('ansible.builtin.bool', 'msp.umbrella_psa.tenant_key', 'msp.umbrella_psa.tenant_result')),
     (test_loader, ('ansible.builtin.file',)),
     # The lookups of the role's first task: the key store, and the run's vault password file
-    # (the default of psa_key_store_vault_password).
+    # (when psa_key_store_vault_password is not set).
     (lookup_loader, ('msp.umbrella_psa.key_store', 'ansible.builtin.config', 'ansible.builtin.file')),
 )
 

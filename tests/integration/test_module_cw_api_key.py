@@ -93,6 +93,28 @@ def test_create_returns_a_working_key_once_then_keeps_it(tenant):
     assert again.writes == 0
 
 
+def module_task_output(run):
+    """What the run printed for the cw_api_key task alone (the playbook's other tasks have no_log)."""
+    return run.output.split("TASK [Manage the key]", 1)[1].split("TASK [", 1)[0]
+
+
+def test_without_no_log_on_the_task_the_module_hides_its_private_key_alone(tenant):
+    extended_only(tenant)
+    created = play(tenant, task_no_log=False)  # at -vvv, as every run of play()
+    pair = created.key_pair
+    assert created.result["created"] is True and authenticates(tenant, pair["public_key"], pair["private_key"])
+    assert pair["private_key"] not in created.output
+    assert "the output has been hidden" in module_task_output(created)
+    # A result without a private key stays visible: the kept key, and a failure's message.
+    kept = play(tenant, task_no_log=False)
+    assert kept.result["created"] is False
+    assert "the output has been hidden" not in module_task_output(kept)
+    assert '"public_key": "%s"' % pair["public_key"] in module_task_output(kept)
+    missing = play(tenant, member="nobody", task_no_log=False)
+    assert "member: there is no API member with identifier 'nobody'" in module_task_output(missing)
+    assert tenant["connection"]["cw_private_key"] not in missing.output
+
+
 def test_rotate_always_with_revoke_previous_replaces_the_key(tenant):
     extended_only(tenant)
     first = play(tenant)

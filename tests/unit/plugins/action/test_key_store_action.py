@@ -2,9 +2,12 @@
 
 import os
 import stat
+from unittest import mock
 
+import pytest
 import yaml
 
+from ansible.errors import AnsibleActionFail
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 from ansible_collections.msp.umbrella_psa.plugins.action import key_store
@@ -60,3 +63,21 @@ def test_a_directory_another_tenant_just_made_is_used(tmp_path, monkeypatch):
     assert key_store.ensure_directory(str(directory))  # changed: narrowed to 0700
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
     assert not key_store.ensure_directory(str(directory))
+
+
+def test_an_unexpected_failure_names_neither_the_key_nor_the_password(tmp_path, monkeypatch):
+    # The role runs this task without no_log (its result holds no secret), so its failure message
+    # is masked like a module's: whatever the error says, the option values marked no_log are hidden.
+    def failing_render(params):
+        raise ValueError("cannot encrypt %s with %s" % (params["private_key"], params["vault_password"]))
+
+    monkeypatch.setattr(key_store, "render", failing_render)
+    task = mock.MagicMock(args=dict(PARAMS, path=str(tmp_path / "keys" / "acme.yml")), async_val=0,
+                          check_mode=False)
+    plugin = key_store.ActionModule(task, mock.MagicMock(), play_context=mock.MagicMock(), loader=None,
+                                    templar=None, shared_loader_obj=None)
+    with pytest.raises(AnsibleActionFail) as failure:
+        plugin.run(task_vars={})
+    message = str(failure.value)
+    assert message.startswith("could not write the key store %s: cannot encrypt" % (tmp_path / "keys" / "acme.yml"))
+    assert "PRIVATE-SECRET" not in message and "s3cret" not in message
