@@ -5,8 +5,8 @@
 """What every resource engine shares: its error type, the manual-steps outcome and the module runner.
 
 An engine is a module of this package with ``ARGUMENT_SPEC`` (plus optional ``ARGUMENT_OPTIONS`` and
-``SECRET_RESULTS``) and ``run(params, check_mode=False, client=None) -> dict``. The action plugin (in-process) and the module
-(remote) both call ``run``; nothing else differs between them.
+``SECRET_RESULTS``) and ``run(params, check_mode=False, client=None) -> dict``. The action plugin
+(in-process) and the module (remote) both call ``run``; nothing else differs between them.
 """
 
 from __future__ import absolute_import, division, print_function
