@@ -393,6 +393,7 @@ def main(argv=None):
         "runs": runs,
     }
     result["targets"] = report.targets(runs, args.batch_size)
+    result["figures"] = report.growth_figures(runs)
     if mapping is not None:
         result["mapping"] = mapping
         result["targets"] += mapping_targets(mapping)

@@ -1,5 +1,5 @@
-"""The benchmark's derived figures: ours/floor over the mean of two floors, and the target on controller
-memory (what ours adds beyond the floor's own growth)."""
+"""The benchmark's derived figures: ours/floor over the mean of two floors, the target on controller
+memory (what ours adds beyond the floor's own growth), and the process tree's growth shown as a figure."""
 
 import importlib.util
 import os
@@ -94,3 +94,33 @@ def test_the_table_shows_the_floor_spread():
     run_ = {"tenants": 50, "phases": {}, "ratios": report.ratios(phases)}
     table = report.markdown({"forks": 10, "runs": [run_], "targets": []})
     assert "| 50 | 2.00 wall, 2.00 CPU | - | - | - | 1.25 |" in table
+
+
+def with_tree_pss(run_, **pss_mib):
+    for phase, mib in pss_mib.items():
+        run_["phases"][phase]["measurement"]["tree_pss_peak_kib"] = mib * 1024
+    return run_
+
+
+def growing_runs():
+    """N=50 and 1000: ours' tree doubles, the floor's grows by 1.4, the floor's wall per tenant by 1.5."""
+    small = with_tree_pss(run(50, {"ours-fresh": 72, "floor": 57}), **{"ours-fresh": 150, "floor": 80})
+    large = with_tree_pss(run(1000, {"ours-fresh": 134, "floor": 79}), **{"ours-fresh": 300, "floor": 112})
+    large["phases"]["floor"]["measurement"]["wall_s"] *= 1.5
+    return [small, large]
+
+
+def test_the_floor_and_the_process_tree_are_figures_beside_the_targets_not_targets():
+    targets = [c["target"] for c in report.targets(growing_runs(), 200)]
+    assert "ours-fresh linear: wall/tenant at N=1000 over N=50 <= 1.25" in targets
+    assert not [t for t in targets if "PSS" in t or t.startswith("floor")]
+    figures = {f["figure"]: f["value"] for f in report.growth_figures(growing_runs())}
+    assert figures == {"floor wall/tenant at N=1000 over N=50": 1.5,
+                       "ours-fresh peak tree PSS at N=1000 over N=50": 2.0,
+                       "floor peak tree PSS at N=1000 over N=50": 1.4}
+    table = report.markdown({"forks": 10, "runs": [], "targets": [], "figures": report.growth_figures(growing_runs())})
+    assert "| ours-fresh peak tree PSS at N=1000 over N=50 | 2.0 |" in table
+
+
+def test_one_size_has_no_growth_figures():
+    assert report.growth_figures([run(50, {"ours-fresh": 72})]) == []
