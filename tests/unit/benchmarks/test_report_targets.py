@@ -107,17 +107,21 @@ def growing_runs():
     small = with_tree_pss(run(50, {"ours-fresh": 72, "floor": 57}), **{"ours-fresh": 150, "floor": 80})
     large = with_tree_pss(run(1000, {"ours-fresh": 134, "floor": 79}), **{"ours-fresh": 300, "floor": 112})
     large["phases"]["floor"]["measurement"]["wall_s"] *= 1.5
+    for run_ in (small, large):  # the uri flow, as linear as ours
+        run_["phases"]["uri-fresh"] = run_["phases"]["ours-fresh"]
     return [small, large]
 
 
 def test_the_floor_and_the_process_tree_are_figures_beside_the_targets_not_targets():
     targets = [c["target"] for c in report.targets(growing_runs(), 200)]
     assert "ours-fresh linear: wall/tenant at N=1000 over N=50 <= 1.25" in targets
-    assert not [t for t in targets if "PSS" in t or t.startswith("floor")]
+    assert not [t for t in targets if "PSS" in t or t.startswith(("floor", "uri"))]
     figures = {f["figure"]: f["value"] for f in report.growth_figures(growing_runs())}
     assert figures == {"floor wall/tenant at N=1000 over N=50": 1.5,
+                       "uri-fresh wall/tenant at N=1000 over N=50": 1.0,
                        "ours-fresh peak tree PSS at N=1000 over N=50": 2.0,
-                       "floor peak tree PSS at N=1000 over N=50": 1.4}
+                       "floor peak tree PSS at N=1000 over N=50": 1.4,
+                       "uri-fresh peak tree PSS at N=1000 over N=50": 2.0}
     table = report.markdown({"forks": 10, "runs": [], "targets": [], "figures": report.growth_figures(growing_runs())})
     assert "| ours-fresh peak tree PSS at N=1000 over N=50 | 2.0 |" in table
 
