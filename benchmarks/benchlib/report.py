@@ -97,7 +97,7 @@ def targets(runs, batch_size=None):
     if len(runs) > 1:
         smallest, largest = runs[0], runs[-1]
         for phase in PHASE_ORDER:
-            growth = _per_tenant_growth(smallest, largest, phase)
+            growth = _growth(smallest, largest, phase, _wall_per_tenant)
             # The targets are on this collection's flow; the floor's and the uri flow's growth are
             # shown among the figures (growth_figures).
             if growth is not None and phase.startswith("ours"):
@@ -107,35 +107,41 @@ def targets(runs, batch_size=None):
     return checks
 
 
-def _per_tenant_growth(smallest, largest, phase):
+def _wall_per_tenant(entry, run):
+    return entry["measurement"]["wall_s"] / run["tenants"]
+
+
+def _tree_pss(entry, _run):
+    return entry["measurement"]["tree_pss_peak_kib"]
+
+
+def _growth(smallest, largest, phase, figure):
+    """``figure(entry, run)`` of a phase at the largest N over the smallest; None unless the phase ran
+    at both and the smaller figure is not zero (a memory sampler that read nothing)."""
     a, b = smallest["phases"].get(phase), largest["phases"].get(phase)
-    if not (a and b):
+    if not (a and b and figure(a, smallest)):
         return None
-    return round((b["measurement"]["wall_s"] / largest["tenants"]) / (a["measurement"]["wall_s"] / smallest["tenants"]), 2)
+    return round(figure(b, largest) / figure(a, smallest), 2)
 
 
 def growth_figures(runs):
-    """From the smallest N to the largest, what the report shows beside the targets, not as targets:
-    the wall time per tenant of the floor (Ansible's own dispatch, the reference for ours') and of
-    the uri flow, and every phase's whole process tree peak PSS. The tree counts the workers alive at the sampled peak and the
-    pages each has copied from ansible-playbook, whose heap grows with the inventory: the floor's
-    tree grows too. Whether the flow holds state per tenant is the controller target's question
-    (``_controller_checks``), asked beyond the floor's own growth."""
+    """From the smallest N to the largest, what the report shows beside the targets, not as targets: the
+    wall time per tenant of the floor (Ansible's own dispatch, the reference for ours') and of the uri
+    flow, and every phase's whole process tree peak PSS. The tree counts the workers alive at the
+    sampled peak and the pages each has copied from ansible-playbook, whose heap grows with the
+    inventory: the floor's tree grows too. Whether the flow holds state per tenant is the controller
+    target's question (``_controller_checks``), asked beyond the floor's own growth."""
     if len(runs) < 2:
         return []
     smallest, largest = runs[0], runs[-1]
     sizes = "at N=%d over N=%d" % (largest["tenants"], smallest["tenants"])
     figures = []
-    for phase in (p for p in PHASE_ORDER if not p.startswith("ours")):
-        growth = _per_tenant_growth(smallest, largest, phase)
+    wanted = [(phase, "wall/tenant", _wall_per_tenant) for phase in PHASE_ORDER if not phase.startswith("ours")]
+    wanted += [(phase, "peak tree PSS", _tree_pss) for phase in PHASE_ORDER]
+    for phase, label, figure in wanted:
+        growth = _growth(smallest, largest, phase, figure)
         if growth is not None:
-            figures.append({"figure": "%s wall/tenant %s" % (phase, sizes), "value": growth})
-    for phase in PHASE_ORDER:
-        a, b = smallest["phases"].get(phase), largest["phases"].get(phase)
-        if a and b:
-            figures.append({
-                "figure": "%s peak tree PSS %s" % (phase, sizes),
-                "value": round(b["measurement"]["tree_pss_peak_kib"] / max(a["measurement"]["tree_pss_peak_kib"], 1), 2)})
+            figures.append({"figure": "%s %s %s" % (phase, label, sizes), "value": growth})
     return figures
 
 
