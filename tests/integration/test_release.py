@@ -36,16 +36,39 @@ def build_tarball(tmp_path):
     return tarball, version
 
 
-def test_tarball_holds_collection_content_only(tmp_path):
-    tarball, _version = build_tarball(tmp_path)
+# What a user installs: the collection's own content and its documentation, nothing of the
+# repository's tests, emulator, benchmarks or generated trees.
+COLLECTION_CONTENT = {"CHANGELOG.md", "CHANGELOG.rst", "COPYING", "FILES.json", "MANIFEST.json", "README.md",
+                      "bindep.txt", "changelogs", "docs", "examples", "execution-environment.yml", "extensions",
+                      "meta", "playbooks", "plugins", "requirements.txt", "roles"}
+
+
+def assert_collection_content_only(tarball):
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
     assert "plugins/modules/cw_api_key.py" in names
     assert "roles/psa_integration/tasks/main.yml" in names
     assert "playbooks/provision_tenants.yml" in names
-    leaked = [n for n in names if n.split("/")[0] in ("emulator", "benchmarks", ".venv", "build", ".ci")
-              or n.startswith("tests/unit") or n.startswith("tests/integration")]
-    assert leaked == []
+    assert sorted({n.split("/")[0] for n in names} - COLLECTION_CONTENT) == []
+    assert [n for n in names if n.startswith("extensions/molecule")] == []
+
+
+def test_tarball_holds_collection_content_only(tmp_path):
+    tarball, _version = build_tarball(tmp_path)
+    assert_collection_content_only(tarball)
+
+
+def test_tarball_built_in_the_working_tree_leaves_generated_trees_out(tmp_path):
+    """Built straight from a checkout where `make docs`, the staged copy and test output already exist."""
+    source = tmp_path / "checkout"
+    shutil.copytree(stage_collection(), source)
+    for generated in ("build/docs/build/html/index.html", "tests/output/junit.xml", ".ansible/collections/x"):
+        (source / generated).parent.mkdir(parents=True, exist_ok=True)
+        (source / generated).write_text("generated")
+    run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path / "dist"), str(source)],
+        cwd=tmp_path)
+    (tarball,) = (tmp_path / "dist").glob("*.tar.gz")
+    assert_collection_content_only(tarball)
 
 
 def test_installed_tarball_documents_every_plugin(tmp_path):
