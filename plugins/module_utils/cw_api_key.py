@@ -16,6 +16,7 @@ and nowhere else (never in the diff, a message or a later run).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils import tenant_inputs
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import CONNECTWISE_ARGSPEC
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
     ConnectWiseError, ConnectWiseNotFound, ConnectWiseUnsupported, conditions)
@@ -25,7 +26,6 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import (
 MEMBERS_PATH = "/system/apiMembers"
 # Result keys that hold a secret: the action plugin hides a result carrying one (engine.holds_secret).
 SECRET_RESULTS = ("private_key",)
-DESCRIPTION_MAX = 100
 
 ARGUMENT_SPEC = dict(
     CONNECTWISE_ARGSPEC,
@@ -40,14 +40,10 @@ ARGUMENT_SPEC = dict(
 
 
 def validate(params):
-    description = params["description"]
-    if not description.strip():
-        raise EngineError("description: must not be empty")
-    if len(description) > DESCRIPTION_MAX:
-        raise EngineError("description: %d characters long; ConnectWise allows 1 to %d"
-                          % (len(description), DESCRIPTION_MAX))
-    if not params["member"].strip():
-        raise EngineError("member: must not be empty (the identifier of the API member)")
+    """The vendor's limits (module_utils.tenant_inputs), before any request."""
+    problems = tenant_inputs.option_problems("cw_api_key", params)
+    if problems:
+        raise EngineError(problems[0])
 
 
 def manual_steps(params):

@@ -185,7 +185,7 @@ def test_failed_revoke_keeps_the_new_private_key_in_the_failed_result_not_the_me
 
 @pytest.mark.parametrize("overrides, message", [
     ({"description": ""}, r"^description: must not be empty"),
-    ({"description": "x" * 101}, r"^description: 101 characters"),
+    ({"description": "x" * 101}, r"^description: .* is 101 characters long; ConnectWise allows at most 100"),
 ])
 def test_bad_description_fails_before_any_request(overrides, message):
     client = FakeConnectWise()
