@@ -63,6 +63,8 @@ def problem(entry, value, name):
     if value is None:
         return None
     if entry.kind == "integer":
+        if isinstance(value, str) and re.match(r"^\s*-?[0-9]+\s*$", value):
+            value = int(value)  # as Ansible's own argument checks take it
         if isinstance(value, bool) or not isinstance(value, int):
             return "%s: %r is not a whole number; use %d to %d" % (name, value, entry.minimum, entry.maximum)
         if not entry.minimum <= value <= entry.maximum:
