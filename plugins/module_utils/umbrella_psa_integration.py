@@ -19,6 +19,7 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils import tenant_inp
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import UMBRELLA_ARGSPEC
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import (
     ON_UNSUPPORTED_CHOICES, EngineError, manual_steps_outcome)
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import without_userinfo
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella import UmbrellaUnsupported
 
 INTEGRATION_PATH = "/admin/v2/psa/integration"
@@ -70,6 +71,11 @@ def validate(params):
             # Never echo the private key, even in this message.
             shown = "" if option == "private_key" else " %r" % value
             raise EngineError("%s:%s has leading or trailing whitespace" % (option, shown))
+    site = params["connectwise_site"]
+    if without_userinfo(site) != site:
+        # Never shown, nor sent to Umbrella: a password in the site would be kept in its console.
+        raise EngineError("connectwise_site (psa_cw_site) %r holds a user name or password: remove them"
+                          % without_userinfo(site))
     problems = tenant_inputs.option_problems("umbrella_psa_integration", params)
     if problems:
         raise EngineError(problems[0])
