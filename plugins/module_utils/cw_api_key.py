@@ -35,6 +35,9 @@ ARGUMENT_SPEC = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     rotate=dict(type="str", choices=["never", "always"], default="never"),
     revoke_previous=dict(type="bool", default=False),
+    # The key that succeeds the revoked ones, when the caller knows it: the newest key on the server may
+    # be another run's, and revoking "all but the newest" would then revoke the key in use.
+    keep_public_key=dict(type="str", no_log=False),
     on_unsupported=dict(type="str", choices=ON_UNSUPPORTED_CHOICES, default="fail"),
 )
 
@@ -168,7 +171,18 @@ def run(params, check_mode=False, client=None):
     current = keys[0] if keys else None
     create = current is None or params["rotate"] == "always"
     to_revoke = (keys if create else keys[1:]) if params["revoke_previous"] else []
-    kept_old = [k for k in (keys if create else keys[1:]) if k not in to_revoke]
+    keep = params.get("keep_public_key")
+    warnings = []
+    # A check run's key in use is a placeholder (nothing was created): its prediction stays "all but the newest".
+    if to_revoke and keep and keep != CHECK_MODE_PLACEHOLDER and not create:
+        kept = [k for k in keys if k.get("publicKey") == keep]
+        # Its successor is not on the server: nothing is revoked (a later run sees the keys again).
+        to_revoke = [k for k in keys if k.get("publicKey") != keep] if kept else []
+        if kept:
+            current = kept[0]
+        else:
+            warnings.append("previous keys not revoked: the member has no key %s to keep" % keep)
+    kept_old = [k for k in keys if k not in to_revoke and (create or k is not current)]
 
     if not create:
         result["key"] = key_view(current)
@@ -199,6 +213,8 @@ def run(params, check_mode=False, client=None):
                                   **dict(result, changed=True, previous_keys=[previous_view(k) for k in to_revoke]))
 
     result["previous_keys"] = [previous_view(k) for k in kept_old]
+    if warnings:
+        result["warnings"] = warnings
     result["changed"] = create or bool(to_revoke)
     current_side = _view_side(result["key"]) if create else previous_view(current)
     result["diff"] = {"before": _diff_side(keys),

@@ -36,6 +36,9 @@ import socket
 import tempfile
 import time
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.tenant_paths import (
+    TenantPathError, check_directory, check_tenant_name, ensure_directory)
+
 try:
     import pwd
 except ImportError:  # pragma: no cover - POSIX controllers only
@@ -149,24 +152,23 @@ def is_stale(holder, host=None):
 
 def check_name(tenant):
     """A tenant name usable as a file name in the locks directory (the inventory host name)."""
-    if (not tenant or tenant in (".", "..") or "/" in tenant or "\0" in tenant or tenant.startswith(".")
-            or os.sep in tenant):
-        raise LockError("the tenant name %r cannot name a lock file (no '/', no leading '.'): rename the "
-                        "inventory host" % tenant)
-    return tenant
+    try:
+        return check_tenant_name(tenant)
+    except TenantPathError as exc:
+        raise LockError(str(exc))
 
 
 def locks_dir(directory):
-    """``<directory>/.locks``, created mode 0700 (with its parents) when missing; an existing one is left as it is."""
-    directory = os.path.expanduser(directory or "")
-    if not directory or not os.path.isabs(directory):
-        raise LockError("psa_key_store_dir is %r: give an absolute directory (the tenants' locks are kept in its "
-                        "%s subdirectory)" % (directory, LOCKS_SUBDIR))
-    path = os.path.join(directory, LOCKS_SUBDIR)
+    """``<directory>/.locks``, created mode 0700 (with the directory itself) when missing; an existing one is left as it is."""
     try:
-        os.makedirs(path, 0o700, exist_ok=True)
+        path = os.path.join(check_directory(directory, "psa_key_store_dir"), LOCKS_SUBDIR)
+        # The key store directory too, when this is the first thing to make it: mode 0700, as the store wants.
+        ensure_directory(path, 0o700)
+    except TenantPathError as exc:
+        raise LockError(str(exc))
     except OSError as exc:
-        raise LockError("could not create the locks directory %s: %s" % (path, exc.strerror or exc))
+        raise LockError("could not create the locks directory %s: %s" % (
+            os.path.join(str(directory), LOCKS_SUBDIR), exc.strerror or exc))
     return path
 
 

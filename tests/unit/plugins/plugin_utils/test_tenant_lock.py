@@ -127,15 +127,21 @@ def test_release_leaves_another_runs_lock(tmp_path, other_run):
 def test_a_name_that_would_leave_the_locks_directory_is_refused(tmp_path, name):
     with pytest.raises(tenant_lock.LockError) as raised:
         tenant_lock.acquire(str(tmp_path), name, 0, me=me())
-    assert "inventory host" in str(raised.value)
+    assert "inventory_hostname" in str(raised.value) and "rename the inventory host" in str(raised.value)
     assert os.listdir(str(tmp_path / ".locks")) in ([], [".gate"])
+    assert os.listdir(str(tmp_path)) == [".locks"]
+
+
+def test_a_missing_key_store_directory_is_made_0700(tmp_path):
+    tenant_lock.acquire(str(tmp_path / "keys"), "acme", 0, me=me())
+    assert oct(os.stat(str(tmp_path / "keys")).st_mode & 0o777) == "0o700"
 
 
 @pytest.mark.parametrize("directory", ["", "keys", "./keys"])
 def test_a_relative_or_empty_directory_is_refused_naming_the_variable(directory):
     with pytest.raises(tenant_lock.LockError) as raised:
         tenant_lock.acquire(directory, "acme", 0, me=me())
-    assert str(raised.value).startswith("psa_key_store_dir is ")
+    assert str(raised.value).startswith("psa_key_store_dir ") and "absolute directory" in str(raised.value)
 
 
 def test_the_run_is_the_parent_of_a_task_worker():
