@@ -15,7 +15,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: tenant_inputs
 short_description: what a vendor would refuse in a tenant's variables of the psa_integration role
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - Checks the tenant's variables of the C(msp.umbrella_psa.psa_integration) role that are written to
     ConnectWise or Umbrella (role name, member identifier, name, e-mail, notes and references, key

@@ -15,7 +15,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: tenant_overlaps
 short_description: tenants of a play that name the same ConnectWise company or Umbrella organization
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - For every host of the play that names the same ConnectWise company (site and company id, compared
     case-insensitively) or the same Umbrella organization (base URL and C(psa_umbrella_org_id), or the
