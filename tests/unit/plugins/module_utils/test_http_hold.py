@@ -290,7 +290,7 @@ def test_validate_certs_false_warns_once_per_run_and_tenant_across_tasks(server,
     assert 'psa_cw_validate_certs' in seen[0][0] and 'psa_umbrella_validate_certs' in seen[0][1]
     # Another tenant (company, organization) of the same run is warned about too, once.
     new_worker()
-    cw_client(server, clock, validate_certs=False).company_id  # pylint: disable=expression-not-assigned
+    cw_client(server, clock, validate_certs=False)
     session = requests.Session()
     server.mount_on(session)
     ConnectWiseClient(HOST, 'other', 'P', 'K', 'c', validate_certs=False, session=session)
