@@ -560,6 +560,8 @@ def send(session, method, url, retry_max_time, timeout, describe,
             last_status = None
             lost_answer = not _never_sent(exc)
             brief = _refused(exc)
+            if brief:
+                last = 'connection refused by %s' % origin_of(url)
         else:
             status = response.status_code
             empty = _empty_answer(response, expect_body)

@@ -378,7 +378,9 @@ def test_a_refused_connection_is_retried_briefly_not_for_the_whole_budget(server
         client.get('system/securityRoles')
     assert clock.now - started <= http.BRIEF_RETRY_TIME
     assert len(server.requests) >= 3  # retried: a restarting server comes back within seconds
-    assert 'not retried longer' in str(info.value) and 'psa_cw_site' in str(info.value)
+    message = str(info.value)
+    assert 'not retried longer' in message and 'psa_cw_site' in message
+    assert 'connection refused by https://%s' % HOST in message
 
 
 def test_a_refused_port_is_given_up_within_the_brief_window_on_a_real_socket(monkeypatch):
