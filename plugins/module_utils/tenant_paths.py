@@ -18,8 +18,9 @@ import os
 import stat
 import tempfile
 
-# Characters a file name of a tenant may not hold: path separators, NUL and the other control characters.
-_FORBIDDEN = frozenset(["/", "\\"] + [chr(code) for code in range(32)] + [chr(127)])
+# Characters a file name of a tenant may not hold: the path separator, NUL and the other control
+# characters. A backslash is an ordinary character of a POSIX file name (the controller is POSIX).
+_FORBIDDEN = frozenset(["/"] + [chr(code) for code in range(32)] + [chr(127)])
 
 
 class TenantPathError(ValueError):
@@ -32,7 +33,7 @@ def check_tenant_name(tenant, variable="inventory_hostname"):
     if not name.strip():
         reason = "is empty"
     elif any(char in _FORBIDDEN for char in name):
-        reason = "holds a path separator or a control character"
+        reason = "holds a / or a control character"
     elif name.startswith("."):
         reason = "starts with a dot (a hidden file, or a way out of the directory)"
     elif name != name.strip():
