@@ -41,6 +41,9 @@ class ActionModule(ActionBase):
         result["changed"] = False
         try:
             if params["state"] == "released":
+                if self._task.check_mode:
+                    result["released"] = False
+                    return result
                 released, holder = tenant_lock.release(directory, tenant)
                 result["released"] = released
                 if not released and holder:
@@ -49,9 +52,11 @@ class ActionModule(ActionBase):
                     result["warnings"] = ["tenant %s: the lock is held by another run, %s, and is left to it"
                                           % (tenant, tenant_lock.describe(holder))]
                 return result
-            # Taken in check mode too: a plan read while another run writes would not be this run's plan.
+            # A check run writes nothing, not even a lock, but it waits for a run that holds one: a plan read
+            # while another run writes would not be this run's plan.
             taken = tenant_lock.acquire(directory, tenant, params["timeout"], together=params["together"],
-                                        notify=lambda message: display.display(message, stderr=True))
+                                        notify=lambda message: display.display(message, stderr=True),
+                                        take=not self._task.check_mode)
         except tenant_lock.LockTimeout as exc:
             raise AnsibleActionFail(str(exc), result=dict(result, held_by=exc.holder))
         except tenant_lock.LockError as exc:

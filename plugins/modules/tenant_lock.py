@@ -28,7 +28,8 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     details:
-      - The lock is taken and released in check mode as well, and the task never reports a change.
+      - In check mode nothing is written (no lock, no directory), but a lock another live run holds is waited for
+        all the same; the task never reports a change.
   diff_mode:
     support: none
   platform:

@@ -172,11 +172,27 @@ def locks_dir(directory):
     return path
 
 
+def _usable(tenant):
+    try:
+        check_tenant_name(tenant)
+    except TenantPathError:
+        return False
+    return True
+
+
 class Locks(object):
     """The locks of one directory, looked at and changed only under the gate."""
 
-    def __init__(self, directory, me=None):
-        self.dir = locks_dir(directory)
+    def __init__(self, directory, me=None, create=True):
+        if create:
+            self.dir = locks_dir(directory)
+        else:
+            # Looked at only (check mode): a directory that does not exist holds no lock, and is not made.
+            try:
+                path = os.path.join(check_directory(directory, "psa_key_store_dir"), LOCKS_SUBDIR)
+            except TenantPathError as exc:
+                raise LockError(str(exc))
+            self.dir = path if os.path.isdir(path) else None
         self.me = me or this_run()
 
     def _path(self, tenant):
@@ -222,16 +238,21 @@ class Locks(object):
             return "stale", holder
         return "held", holder
 
-    def try_take(self, tenant, together=(), alone=False):
+    def try_take(self, tenant, together=(), alone=False, take=True):
         """Take the tenant's lock, with every lock of ``together`` (or none), unless ``alone``.
 
+        With ``take`` false, only tell whether another live run holds the tenant's lock, writing nothing.
         Returns (taken, (tenant, holder) that blocks, {tenant: stale holder taken over}).
         """
-        wanted = [tenant] if alone else [tenant] + sorted(set(together) - {tenant})
+        check_name(tenant)
+        if self.dir is None:
+            return True, None, {}
+        # A name that cannot be a lock file fails in its own tenant's task, not in every other one's.
+        wanted = [tenant] if alone else [tenant] + sorted(name for name in set(together) - {tenant} if _usable(name))
         gate = self._gate()
         try:
             own_state, own_holder = self._state(tenant)
-            if own_state == "mine":
+            if own_state == "mine" or (not take and own_state != "held"):
                 return True, None, {}
             if own_state == "held":
                 return False, (tenant, own_holder), {}
@@ -263,22 +284,24 @@ class Locks(object):
 
 
 def acquire(directory, tenant, timeout, together=(), notify=None, me=None, poll=POLL_SECONDS, clock=time.monotonic,
-            sleep=time.sleep):
+            sleep=time.sleep, take=True):
     """Take ``tenant``'s lock within ``timeout`` seconds; returns {waited, taken_over, holder}.
+
+    With ``take`` false (check mode) the lock is only waited for: nothing is written, not even the directory.
 
     ``taken_over`` maps each tenant whose stale lock this call took over to the run that had held it.
 
     ``notify(message)`` is called once when the run has to wait, naming whom it waits for. Raises
     LockTimeout (naming the holder and psa_lock_timeout) when the bound passes.
     """
-    locks = Locks(directory, me)
+    locks = Locks(directory, me, create=take)
     started = clock()
     deadline = started + max(0, timeout)
     announced = None
     past = False
     while True:
         # Past the bound, a free lock of this tenant is taken alone (see the module's docstring).
-        taken, blocking, taken_over = locks.try_take(tenant, together, alone=past)
+        taken, blocking, taken_over = locks.try_take(tenant, together, alone=past, take=take)
         if taken:
             return {"waited": round(clock() - started, 1), "taken_over": taken_over, "holder": locks.me}
         name, holder = blocking

@@ -152,3 +152,19 @@ def test_the_run_is_the_parent_of_a_task_worker():
     worker.start()
     assert queue.get(timeout=10) == os.getpid()
     worker.join(10)
+
+
+def test_check_mode_waits_for_a_holder_but_writes_nothing(tmp_path, other_run):
+    # No directory yet: nothing to wait for, and nothing is made.
+    assert tenant_lock.acquire(str(tmp_path / "keys"), "acme", 0, me=me(), take=False)["waited"] == 0
+    assert not (tmp_path / "keys").exists()
+    tenant_lock.acquire(str(tmp_path), "acme", 0, me=other_run)
+    with pytest.raises(tenant_lock.LockTimeout):
+        tenant_lock.acquire(str(tmp_path), "acme", 0.2, me=me(), take=False, poll=0.1)
+    tenant_lock.acquire(str(tmp_path), "bravo", 0, together=["acme", "bravo"], me=me(), take=False)
+    assert sorted(os.listdir(str(tmp_path / ".locks"))) == [".gate", "acme.lock"]
+
+
+def test_a_bad_name_in_the_batch_does_not_fail_the_other_tenants(tmp_path):
+    tenant_lock.acquire(str(tmp_path), "acme", 0, together=["acme", "../x", "bravo"], me=me())
+    assert sorted(os.listdir(str(tmp_path / ".locks"))) == [".gate", "acme.lock", "bravo.lock"]
