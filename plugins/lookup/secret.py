@@ -59,11 +59,11 @@ import re
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-try:  # ansible-core 2.19 and later: values carry their origin and whether they are templates
-    from ansible.module_utils._internal._datatag import AnsibleTagHelper
-    from ansible._internal._datatag._tags import Origin, TrustedAsTemplate
+try:  # ansible-core 2.19 and later: values carry whether they are templates, and their origin
+    from ansible.template import is_trusted_as_template
+    from ansible._internal._datatag._tags import Origin
 except ImportError:  # pragma: no cover - older ansible-core: only !unsafe values are kept from templating
-    AnsibleTagHelper = Origin = TrustedAsTemplate = None
+    is_trusted_as_template = Origin = None
 
 from ansible.utils.unsafe_proxy import wrap_var
 
@@ -74,9 +74,9 @@ _VAULT_HEADER = b"$ANSIBLE_VAULT;"
 
 def _is_template(value):
     """Whether Ansible would template this value (a trusted string, as vars files give)."""
-    if TrustedAsTemplate is None:
+    if is_trusted_as_template is None:
         return not getattr(value, "__UNSAFE__", False)
-    return TrustedAsTemplate.is_tagged_on(value)
+    return is_trusted_as_template(value)
 
 
 def _from_vault_file(value, cache):
