@@ -17,7 +17,7 @@ description:
     while its successor is missing from either place (another run, or a person, may have written them since).
   - The key store file is read from disk and its vault-encrypted private half decrypted and compared.
   - The console's PSA settings are read through this collection's own extension contract (UX1,
-    C(/admin/v2/psa/integration); Cisco publishes no API for them, see the collection's C(docs/extension-api.md)):
+    C(/admin/v2/psa/integration); Cisco publishes no API for them, see the collection's C(docs/extension-api.md));
     they must be set to ConnectWise with this public key and a private key. A console without the extension
     cannot be read; the operator's confirmation (O(console_confirmed)) is then the evidence.
   - Changes nothing. Runs in-process on the controller (an action plugin), whatever the connection of the task.
