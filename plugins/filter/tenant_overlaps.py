@@ -47,6 +47,8 @@ _value:
   type: dict
 """
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import without_userinfo
+
 DEFAULT_UMBRELLA_BASE_URL = "https://api.umbrella.com"
 NAMES = ("psa_cw_site", "psa_cw_company_id", "psa_umbrella_base_url", "psa_umbrella_org_id", "psa_umbrella_api_key")
 
@@ -65,7 +67,9 @@ def _keys(variables):
     keys = []
     site, company = _text(variables.get("psa_cw_site")).lower().rstrip("/"), _text(variables.get("psa_cw_company_id"))
     if site and company:
-        keys.append(("psa_cw_company_id", "the same ConnectWise company (site %s, company %s)" % (site, company),
+        # A password in the site is refused by the first request; it is never shown, here neither.
+        keys.append(("psa_cw_company_id", "the same ConnectWise company (site %s, company %s)"
+                     % (without_userinfo(site), company),
                      ("cw", site, company.casefold())))
     base_url = _text(variables.get("psa_umbrella_base_url")).rstrip("/").lower() or DEFAULT_UMBRELLA_BASE_URL
     org_id = _text(variables.get("psa_umbrella_org_id"))

@@ -442,3 +442,11 @@ def test_a_delete_and_a_204_may_be_empty(server, clock):
     client = cw_client(server, clock)
     client.delete('system/securityRoles/4')
     client._request('PATCH', 'system/securityRoles/4', body=[])  # pylint: disable=protected-access
+
+
+def test_the_overlap_message_of_two_tenants_on_one_site_never_shows_its_password():
+    from ansible_collections.msp.umbrella_psa.plugins.filter.tenant_overlaps import tenant_overlaps
+    site = 'https://admin:%s@%s' % (PASSWORD, HOST)
+    hostvars = {h: {'psa_cw_site': site, 'psa_cw_company_id': 'acme'} for h in ('a', 'b')}
+    found = tenant_overlaps(['a', 'b'], hostvars)
+    assert set(found) == {'a', 'b'} and PASSWORD not in repr(found) and HOST in found['a']
