@@ -16,8 +16,8 @@ description:
   - Joins an absolute directory and a tenant's name with a suffix (C(<directory>/<tenant><suffix>)).
   - Refuses, with a one-line error naming the variable and the fix, a tenant name that could leave the
     directory or hide the file (empty, holding C(/), NUL or another control character, starting
-    with a dot, or with a space at either end) and a directory that is empty or relative. Names are
-    refused, never encoded.
+    with a dot, with a space at either end, or longer than 200 bytes) and a directory that is empty or
+    relative. Names are refused, never encoded.
   - The C(msp.umbrella_psa.psa_integration) role names every file it writes with it (key store, report,
     company mapping steps).
 options:

@@ -18,6 +18,11 @@ import os
 import stat
 import tempfile
 
+# A file name holds at most 255 bytes; the longest the collection makes is the tenant's name, a suffix
+# ("-company-mapping.csv") and, while it is written, a temporary file's affixes. 200 leaves room for them,
+# so that a long name is refused before any request rather than when its key is stored.
+MAX_NAME_BYTES = 200
+
 # Characters a file name of a tenant may not hold: the path separator, NUL and the other control
 # characters. A backslash is an ordinary character of a POSIX file name (the controller is POSIX).
 _FORBIDDEN = frozenset(["/"] + [chr(code) for code in range(32)] + [chr(127)])
@@ -38,6 +43,8 @@ def check_tenant_name(tenant, variable="inventory_hostname"):
         reason = "starts with a dot (a hidden file, or a way out of the directory)"
     elif name != name.strip():
         reason = "starts or ends with a space"
+    elif len(name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        reason = "is longer than %d bytes" % MAX_NAME_BYTES
     else:
         return name
     raise TenantPathError("%s %r %s: the collection names the tenant's files after it; rename the inventory host "
@@ -128,8 +135,13 @@ def write_atomically(path, data, mode):
 
 
 def file_mode(path):
-    """The permission bits of an existing file, or None when it does not exist."""
+    """The permission bits of a regular file, or None when there is none at ``path``.
+
+    Not followed: a symbolic link named like a tenant's file is no file of the collection's, and
+    changing "its" mode would change the mode of whatever it points at.
+    """
     try:
-        return stat.S_IMODE(os.stat(path).st_mode)
+        status = os.lstat(path)
     except FileNotFoundError:
         return None
+    return stat.S_IMODE(status.st_mode) if stat.S_ISREG(status.st_mode) else None

@@ -9,9 +9,9 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.msp.umbrella_psa.plugins.filter.tenant_file import tenant_file as tenant_file_filter
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.tenant_paths import (
-    TenantPathError, check_directory, ensure_directory, tenant_file)
+    TenantPathError, check_directory, ensure_directory, file_mode, tenant_file)
 
-ESCAPING_NAMES = ["../x", "a/../../b", "..", ".", "/etc/passwd", "a/b", ".hidden", "a\x00b",
+ESCAPING_NAMES = ["x" * 201, "é" * 101, "../x", "a/../../b", "..", ".", "/etc/passwd", "a/b", ".hidden", "a\x00b",
                   "a\nb", "", "   ", " acme", "acme "]
 
 
@@ -61,3 +61,17 @@ def test_a_created_directory_gets_the_mode_an_existing_one_keeps_its_own(tmp_pat
     assert stat.S_IMODE(os.stat(str(made)).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(str(made.parent)).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(str(existing)).st_mode) == 0o751
+
+
+def test_a_name_of_200_bytes_is_accepted():
+    assert tenant_file("/srv/keys", "x" * 200, ".yml", "psa_key_store_dir").endswith("x.yml")
+
+
+def test_the_mode_of_a_link_is_not_read_through_it(tmp_path):
+    target = tmp_path / "elsewhere"
+    target.write_text("")
+    os.chmod(str(target), 0o644)
+    link = tmp_path / "acme.yml"
+    link.symlink_to(target)
+    assert file_mode(str(link)) is None and file_mode(str(target)) == 0o644
+    assert file_mode(str(tmp_path / "none.yml")) is None
