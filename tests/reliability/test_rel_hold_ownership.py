@@ -206,3 +206,16 @@ def test_a_wrong_umbrella_secret_fails_a_new_tenant_before_its_first_connectwise
     _refused(run, "wrongsecret", "401")
     assert _cw_writes(emulator.control.stats()) == {}
     assert [r for r in tenants.cw_state("wrongsecret")["roles"] if r["name"] == "Umbrella"] == []
+
+
+def test_on_the_public_profile_a_wrong_umbrella_secret_still_fails_before_any_connectwise_write(tmp_path):
+    # Without the console's PSA settings API only the credentials can be checked: they are.
+    with EmulatorProcess(profile="public") as public:
+        tenants = Tenants(public, tmp_path)
+        tenants.add("publicwrong", "pubwrong", 7770001, psa_umbrella_api_secret="not-the-secret")
+        tenants.add("publicright", "pubright", 7770002)
+        public.control.reset_stats()
+        run = tenants.run()
+        _refused(run, "publicwrong", "401")
+        assert results(run)["publicright"]["status"] in ("created", "manual"), results(run)["publicright"]
+        assert [r for r in tenants.cw_state("publicwrong")["roles"] if r["name"] == "Umbrella"] == []
