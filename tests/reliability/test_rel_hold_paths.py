@@ -61,14 +61,16 @@ def test_a_host_name_that_would_leave_the_directory_is_refused_before_any_reques
     assert not (tmp_path / "x.yml").exists() and not (work / "x.yml").exists() and not (tmp_path / "b.yml").exists()
 
 
-def test_a_relative_key_store_directory_is_refused_naming_the_variable(emulator, tmp_path):
+@pytest.mark.parametrize("variable, value", [("psa_key_store_dir", "relative-keys"), ("psa_report_dir", ""),
+                                             ("psa_company_mapping_file", "mappings/acme.csv")])
+def test_an_empty_or_relative_path_is_refused_naming_the_variable(emulator, tmp_path, variable, value):
     tenants = Tenants(emulator, tmp_path)
-    tenants.add("relative", "pathrel", 560101)
+    tenants.add("relative", "pathrel%d" % len(value), 560100 + len(value))
     emulator.control.reset_stats()
-    run = tenants.run(extra={"psa_key_store_dir": "relative-keys"})
+    run = tenants.run(extra={variable: value})
     assert run.returncode != 0
     message = results(run)["relative"]["message"]
-    assert "psa_key_store_dir" in message and "absolute" in message, message
+    assert variable in message and ("absolute" in message or "empty" in message), message
     stats = emulator.control.stats()
     assert stats["by_route"] == {} and vendor_writes(stats) == {}, stats["by_route"]
 

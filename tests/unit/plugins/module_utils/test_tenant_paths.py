@@ -75,3 +75,16 @@ def test_the_mode_of_a_link_is_not_read_through_it(tmp_path):
     link.symlink_to(target)
     assert file_mode(str(link)) is None and file_mode(str(target)) == 0o644
     assert file_mode(str(tmp_path / "none.yml")) is None
+
+
+@pytest.mark.parametrize("path", ["mappings/acme.csv", "acme.csv", "/srv/mappings/", "/srv/a\x00b.csv"])
+def test_a_mapping_file_that_is_not_an_absolute_file_path_is_refused_naming_the_variable(path):
+    from ansible_collections.msp.umbrella_psa.plugins.filter.absolute_file import absolute_file
+    with pytest.raises(AnsibleFilterError) as failure:
+        absolute_file(path, "psa_company_mapping_file")
+    assert str(failure.value).startswith("psa_company_mapping_file ") and "absolute" in str(failure.value)
+
+
+def test_an_absolute_mapping_file_is_normalised():
+    from ansible_collections.msp.umbrella_psa.plugins.filter.absolute_file import absolute_file
+    assert absolute_file("/srv/x/../mappings/acme.csv", "psa_company_mapping_file") == "/srv/mappings/acme.csv"
