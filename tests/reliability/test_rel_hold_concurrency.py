@@ -210,3 +210,33 @@ def test_a_rotation_started_while_a_write_is_in_flight_revokes_no_key_in_use(emu
     # The second run waited for the first, which held its tenants' locks while the write was held, and said so.
     assert second_waited and holders == [held_run.pid] * TENANTS, (second_waited, holders)
     assert "waiting up to 300 s" in runs[1].stderr and "pid %d" % held_run.pid in runs[1].stderr
+
+
+def test_no_key_is_revoked_when_the_key_store_no_longer_holds_its_successor(emulator, tmp_path):
+    # Someone writes the key store between the push to Umbrella and the revocation (a run of an older
+    # version, a restore from backup): the check just before the revocation reads the file again.
+    tenants = seed(emulator, tmp_path, "guard", 976000)
+    assert tenants.run().returncode == 0
+    first = next(iter(tenants.hosts))
+    old_store = (tenants.key_store / ("%s.yml" % first)).read_text()
+    old_key = tenants.integration_keys(first)[0]
+    emulator.control.hold(index=1, phase="after", route="PUT /admin/v2/psa/integration",
+                          tenants=tenant_labels(tenants, first))
+    rotation = Background(tenants, "-f", "10", extra={"psa_rotate_key": True})
+    try:
+        wait_until_held(emulator.control, rotation.process)
+        (tenants.key_store / ("%s.yml" % first)).write_text(old_store)
+    finally:
+        emulator.control.release_hold()
+    run = rotation.finish()
+    assert run.returncode == 0, run.explain()
+    assert "previous keys not revoked: the key store" in run.stdout + run.stderr, run.explain()
+    # The old key, which the key store holds again, was not revoked; the other tenants rotated as usual.
+    assert old_key["publicKey"] in [k["publicKey"] for k in tenants.integration_keys(first)]
+    assert stored_key(tenants, first) == (old_key["publicKey"], old_key["privateKey"])
+    for host in list(tenants.hosts)[1:]:
+        integration_holds_working_key(tenants, host)
+    # The next run finds the server's newest key missing from the store, replaces it and converges.
+    rerun = tenants.run("-f", "10")
+    assert rerun.returncode == 0, rerun.explain()
+    assert_one_key_everywhere(tenants)
