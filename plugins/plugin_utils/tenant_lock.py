@@ -216,11 +216,12 @@ class Locks(object):
             return {}
         return data if isinstance(data, dict) else {}
 
-    def _write(self, tenant):
+    def _write(self, tenant, claimed=False):
+        """The lock file, naming this run; ``claimed``: taken with another tenant of the batch, not yet by its own task."""
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".%s." % check_name(tenant), suffix=".tmp")
         try:
             with os.fdopen(fd, "w") as handle:
-                json.dump(dict(self.me, tenant=tenant), handle)
+                json.dump(dict(self.me, tenant=tenant, claimed=claimed), handle)
             os.replace(tmp, self._path(tenant))
         except Exception:
             if os.path.exists(tmp):
@@ -252,6 +253,8 @@ class Locks(object):
         gate = self._gate()
         try:
             own_state, own_holder = self._state(tenant)
+            if own_state == "mine" and take and own_holder.get("claimed"):
+                self._write(tenant)  # the tenant's own task has it now
             if own_state == "mine" or (not take and own_state != "held"):
                 return True, None, {}
             if own_state == "held":
@@ -263,8 +266,11 @@ class Locks(object):
             taken_over = {}
             for name, state, holder in states:
                 if state in ("free", "stale"):
-                    self._write(name)
-                if state == "stale":
+                    self._write(name, claimed=name != tenant)
+                # A lock only claimed with the batch was never used by its tenant's own task: a run killed
+                # while taking its locks, or a tenant of the batch whose key store is in another directory
+                # (its own lock is there). Taken over without a word.
+                if state == "stale" and not holder.get("claimed"):
                     taken_over[name] = holder
             return True, None, taken_over
         finally:

@@ -168,3 +168,16 @@ def test_check_mode_waits_for_a_holder_but_writes_nothing(tmp_path, other_run):
 def test_a_bad_name_in_the_batch_does_not_fail_the_other_tenants(tmp_path):
     tenant_lock.acquire(str(tmp_path), "acme", 0, together=["acme", "../x", "bravo"], me=me())
     assert sorted(os.listdir(str(tmp_path / ".locks"))) == [".gate", "acme.lock", "bravo.lock"]
+
+
+def test_a_lock_only_claimed_with_the_batch_is_taken_over_silently(tmp_path, ended_run):
+    # The killed run claimed t2 with t1 but t2's own task never took it (or t2's key store is elsewhere).
+    tenant_lock.acquire(str(tmp_path), "t1", 0, together=["t1", "t2"], me=ended_run)
+    assert json.loads(open(lock_file(tmp_path, "t2")).read())["claimed"] is True
+    assert json.loads(open(lock_file(tmp_path, "t1")).read())["claimed"] is False
+    taken = tenant_lock.acquire(str(tmp_path), "t2", 0, together=["t1", "t2"], me=me())
+    assert set(taken["taken_over"]) == {"t1"}  # the lock t1's task held is reported; t2's claim is not
+    # The tenant's own task confirms a claimed lock.
+    assert json.loads(open(lock_file(tmp_path, "t1")).read())["claimed"] is True
+    tenant_lock.acquire(str(tmp_path), "t1", 0, together=["t1", "t2"], me=me())
+    assert json.loads(open(lock_file(tmp_path, "t1")).read())["claimed"] is False
