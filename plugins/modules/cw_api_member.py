@@ -89,7 +89,7 @@ options:
   takeover:
     description:
       - A member found under O(identifier) that holds another security role than O(security_role) belongs to
-        someone else (a person, another integration): with V(false) the task fails, naming the role it holds,
+        someone else (a person, another integration); with V(false) the task fails, naming the role it holds,
         before any write. V(true) gives it O(security_role) on purpose.
       - Several members with the same identifier fail the task whatever its value.
     type: bool

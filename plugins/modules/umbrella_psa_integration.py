@@ -117,7 +117,7 @@ options:
     description:
       - An integration already set up for another ConnectWise site or company than O(connectwise_site) and
         O(connectwise_company_id) belongs to another tenant (with a parent-console key, a mistyped org id names a
-        sibling customer's console): with V(false) the task fails, naming both, before any write. V(true) takes it
+        sibling customer's console); with V(false) the task fails, naming both, before any write. V(true) takes it
         over on purpose.
       - Another PSA set up in the console fails the task whatever its value (the console allows one at a time).
       - On a server without the extension the console cannot be read; the manual steps name the site and company.
