@@ -5,7 +5,8 @@
 """msp.umbrella_psa.key_store: write a tenant's key store file on the controller, in-process.
 
 Replaces a ``file`` + ``copy`` pair (two module executions and the AnsiballZ lock) with one atomic
-write: a temporary file in the same directory, mode 0600, renamed over the store.
+write: a temporary file in the same directory, mode 0600, renamed over the store. The path must be
+absolute (module_utils.tenant_paths); a directory it creates is 0700, one that exists is left as it is.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,14 +14,15 @@ __metaclass__ = type
 
 import json
 import os
-import stat
-import tempfile
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible.plugins.action import ActionBase
+
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.tenant_paths import (
+    TenantPathError, check_file, ensure_directory, write_atomically)
 
 VAULT_ID = "psa_key_store"
 
@@ -63,43 +65,6 @@ def render(params):
     return "\n".join(lines) + "\n"
 
 
-def ensure_directory(path):
-    """The store's directory, mode 0700 (created, or narrowed when it exists)."""
-    changed = not os.path.isdir(path)
-    # exist_ok: tenants run in parallel, and on a first run they all make the same new directory.
-    os.makedirs(path, 0o700, exist_ok=True)
-    if stat.S_IMODE(os.stat(path).st_mode) != 0o700:
-        os.chmod(path, 0o700)
-        changed = True
-    return changed
-
-
-def write_atomically(path, text):
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path), suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:  # mkstemp opens it 0600 already
-            handle.write(to_bytes(text))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(ARGUMENT_SPEC)
@@ -110,13 +75,16 @@ class ActionModule(ActionBase):
         validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         if not params["vault_password"]:
             raise AnsibleActionFail("vault_password is empty: the private key cannot be encrypted")
-        path = params["path"]
+        try:
+            path = check_file(params["path"], "path")
+        except TenantPathError as exc:
+            raise AnsibleActionFail(str(exc))
         result.update(changed=True, path=path, public_key=params["public_key"])
         if self._task.check_mode:
             return result
         try:
-            ensure_directory(os.path.dirname(path) or ".")
-            write_atomically(path, render(params))
+            ensure_directory(os.path.dirname(path), 0o700)
+            write_atomically(path, to_bytes(render(params)), 0o600)
         except Exception as exc:  # pylint: disable=broad-except
             # An OSError's text names the path only; whatever else failed, its message is masked as a
             # module's would be: the task runs without no_log (its result holds no secret).

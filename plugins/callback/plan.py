@@ -30,8 +30,9 @@ author:
 options:
   plan_file:
     description:
-      - Path of the markdown file to write; its directory is created if needed and an existing file is
-        replaced.
+      - Path of the markdown file to write; a relative path is taken from the directory C(ansible-playbook)
+        runs in. Its directory is created if needed (the mode of an existing one is left as it is) and an
+        existing file is replaced atomically.
       - When not set, the markdown is printed at the end of the run instead.
     type: path
     env:
@@ -73,8 +74,10 @@ import os
 import re
 
 from ansible import context
-from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.callback import CallbackBase
+
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.tenant_paths import ensure_directory, write_atomically
 
 RESULT_TASKS = ("Record the tenant's result", "Record the tenant's failure")
 STATUSES = ("created", "changed", "unchanged", "manual", "failed")
@@ -225,9 +228,8 @@ class CallbackModule(CallbackBase):
         if not path:
             self._display.display(text)
             return
+        # A relative path is resolved explicitly, against the directory ansible-playbook runs in (CI
+        # jobs name plan.md in their checkout); the file is replaced atomically.
         path = os.path.abspath(os.path.expanduser(path))
-        directory = os.path.dirname(path)
-        if directory and not os.path.isdir(directory):
-            os.makedirs(directory)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        ensure_directory(os.path.dirname(path), 0o755)
+        write_atomically(path, to_bytes(text), 0o644)

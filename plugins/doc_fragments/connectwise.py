@@ -19,7 +19,8 @@ options:
       - ConnectWise cloud partners use the API host of their region, for example V(api-na.myconnectwise.net),
         V(api-eu.myconnectwise.net), V(api-au.myconnectwise.net), V(api-aus.myconnectwise.net) or
         V(api-za.myconnectwise.net); on-premises servers use their own host name.
-      - An V(http://) URL is accepted for the bundled emulator and for testing only; credentials then travel in clear.
+      - An V(http://) URL is refused unless O(allow_plain_http=true). A URL holding a user name or password is
+        refused, and never shown.
       - If not set, the value of the E(CW_SITE) environment variable is used.
     type: str
     required: true

@@ -17,8 +17,18 @@ options:
     description:
       - Whether to verify the TLS certificate of the server.
       - Set to V(false) for testing only; prefer O(ca_path) for a private certificate authority.
+      - V(false) is warned about once per run and connection (C(psa_cw_validate_certs) and
+        C(psa_umbrella_validate_certs) in the role).
     type: bool
     default: true
+  allow_plain_http:
+    description:
+      - Whether an V(http://) URL is accepted. Plain HTTP sends every key and secret in clear, so it is refused
+        unless this is V(true), for a lab or the bundled emulator started with C(--plain-http) only; it is then
+        warned about once per run and connection.
+      - C(psa_allow_plain_http) in the role.
+    type: bool
+    default: false
   ca_path:
     description:
       - A PEM file of certificate authorities that sign the server certificate, used instead of the default

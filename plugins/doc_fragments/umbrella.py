@@ -17,6 +17,8 @@ options:
     description:
       - The Umbrella API base URL, without a path.
       - Use V(https://api.umbrellagov.com) for Umbrella for Government.
+      - An V(http://) URL is refused unless O(allow_plain_http=true). A URL holding a user name or password is
+        refused, and never shown.
     type: str
     default: https://api.umbrella.com
   api_key:

@@ -27,7 +27,7 @@ options:
   _input:
     description:
       - The registered results by step, each a task result or V(null) when the task did not run (its
-        tag not selected). Keys C(role), C(member), C(key), C(key_rotation), C(key_store), C(access),
+        tag not selected). Keys C(role), C(member), C(key), C(key_rotation), C(key_store_mode), C(key_store), C(access),
         C(umbrella), C(revoke), C(mapping); a missing key counts as a task that did not run.
     type: dict
     required: true
@@ -61,6 +61,12 @@ options:
     default: ''
   store_path:
     description: The tenant's key store file.
+    type: str
+    default: ''
+  store_mode:
+    description:
+      - The mode the key store file was found with (octal, as the lookup C(msp.umbrella_psa.key_store) returns
+        it), named in the change that tightened it (result C(key_store_mode)).
     type: str
     default: ''
   report_path:
@@ -152,7 +158,7 @@ def manual_steps(results, public_key="", operator_public_key="", confirmed_publi
 
 
 def changes(results, check_mode=False, role_name="", member_identifier="", public_key="", store_path="",
-            mapping_steps_path=""):
+            mapping_steps_path="", store_mode=""):
     verb = "would be " if check_mode else ""
     lines = []
     role, member = _step(results, "role"), _step(results, "member")
@@ -164,6 +170,8 @@ def changes(results, check_mode=False, role_name="", member_identifier="", publi
     if new_key:
         made = "rotated" if new_key.get("rotated") else "created"
         lines.append("API key %s%s (public key %s)" % (verb, made, new_key.get("public_key", "?")))
+    if _step(results, "key_store_mode").get("changed"):
+        lines.append("key store %s: mode %s %stightened to 0600" % (store_path, store_mode or "?", verb))
     if _step(results, "key_store").get("changed"):
         lines.append("key pair %sstored in %s" % (verb, store_path))
     if _step(results, "umbrella").get("changed"):
@@ -184,11 +192,12 @@ def changes(results, check_mode=False, role_name="", member_identifier="", publi
 
 def tenant_result(results, tenant, role_name, member_identifier, check_mode=False, public_key="",
                   operator_public_key="", confirmed_public_key="", store_path="", report_path="",
-                  mapping_steps_path=""):
+                  mapping_steps_path="", store_mode=""):
     results = dict(results or {})
     public_key = public_key or ""
     steps = manual_steps(results, public_key, operator_public_key or "", confirmed_public_key or "")
-    done = changes(results, check_mode, role_name, member_identifier, public_key, store_path, mapping_steps_path)
+    done = changes(results, check_mode, role_name, member_identifier, public_key, store_path, mapping_steps_path,
+                   store_mode or "")
     if steps:
         status = "manual"
     elif _step(results, "role").get("created") or _step(results, "member").get("created"):

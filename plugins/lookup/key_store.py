@@ -82,6 +82,18 @@ _list:
     description:
       description: The key's description.
       type: str
+    mode:
+      description:
+        - The permission bits the store file was found with, in octal (such as V(0600)); an empty string
+          when the file does not exist.
+      type: str
+      version_added: 0.4.0
+    mode_too_open:
+      description:
+        - V(true) when the file grants any access to its group or to others. The role then tightens it to
+          C(0600) and says so in the tenant's result.
+      type: bool
+      version_added: 0.4.0
     age_days:
       description: Whole days since C(created_at); V(0) when the store holds no key or no creation time.
       type: int
@@ -98,6 +110,8 @@ import os
 from ansible.errors import AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.tenant_paths import file_mode
 
 try:
     import yaml
@@ -152,6 +166,11 @@ def key_store(path, max_age_days=0, rotate=False, now=None):
     """The store at ``path`` with ``age_days`` and ``rotation_due``."""
     store = read_store(path)
     store["path"] = path
+    # A store readable by others gives the key to anyone who breaks the vault password offline: the
+    # role tightens it (never silently) rather than refuse a tenant whose key otherwise works.
+    mode = file_mode(path)
+    store["mode"] = "" if mode is None else "%04o" % mode
+    store["mode_too_open"] = bool(mode is not None and mode & 0o077)
     store["public_key"] = store.get("public_key") or ""
     store["age_days"] = age_in_days(store.get("created_at"), path, now) if store["public_key"] else 0
     store["rotation_due"] = bool(rotate) or bool(

@@ -32,6 +32,8 @@ DEFAULT_RETRY_MAX_TIME = 120.0
 
 _TRANSPORT_OPTIONS = dict(
     validate_certs=dict(type='bool', default=True),
+    # Plain HTTP sends every key in clear: refused unless a lab says so (and then warned about).
+    allow_plain_http=dict(type='bool', default=False),
     ca_path=dict(type='path'),
     timeout=dict(type='float', default=DEFAULT_TIMEOUT),
     retry_max_time=dict(type='float', default=DEFAULT_RETRY_MAX_TIME),

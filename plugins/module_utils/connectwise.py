@@ -25,8 +25,10 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import (
     MaybeAppliedError,
     TransportError,
     new_session,
+    parse_origin,
     require_requests,
     send,
+    warn_once,
     write_once,
 )
 
@@ -356,24 +358,16 @@ def _same_value(actual, wanted):
 # Client
 
 
-def _split_site(site):
-    """``host``, ``host:port`` or ``https://host[:port]`` -> ``https://host[:port]``."""
-    if not site or not isinstance(site, str):
-        raise ValueError('site must be a host name such as api-na.myconnectwise.net')
-    text = site.strip()
-    if '://' not in text:
-        text = 'https://' + text
-    parts = urlsplit(text)
-    try:
-        valid = (parts.scheme in ('https', 'http') and bool(parts.hostname) and not parts.path.strip('/')
-                 and not parts.query and not parts.fragment and '@' not in parts.netloc)
-        parts.port  # pylint: disable=pointless-statement  # raises ValueError for a bad port
-    except ValueError:
-        valid = False
-    if not valid:
-        raise ValueError('site %r must be a host name, host:port or https://host[:port] (no path); '
-                         'the codebase is discovered or given with codebase' % site)
-    return urlunsplit((parts.scheme, parts.netloc.lower(), '', '', ''))
+SITE_SETTING = 'site (psa_cw_site)'
+
+
+def _split_site(site, allow_plain_http=False):
+    """``host``, ``host:port`` or ``https://host[:port]`` -> ``https://host[:port]``.
+
+    Refused (``SettingError``, a ValueError) in one line that never shows a user name or password: a
+    path, a user name or password, a scheme other than https (http only with ``allow_plain_http``).
+    """
+    return parse_origin(site, 'site', 'psa_cw_site', allow_plain_http=allow_plain_http, bare_host=True)
 
 
 def _normalise_codebase(codebase):
@@ -386,13 +380,15 @@ class ConnectWiseClient:
 
     def __init__(self, site, company_id, public_key, private_key, client_id,
                  api_version=DEFAULT_API_VERSION, codebase=None, validate_certs=True, ca_path=None,
-                 timeout=30, retry_max_time=120, session=None, sleep=None, clock=None, rand=None):
+                 timeout=30, retry_max_time=120, session=None, sleep=None, clock=None, rand=None,
+                 allow_plain_http=False):
         require_requests()
         missing = [name for name, value in (('company_id', company_id), ('public_key', public_key),
                                             ('private_key', private_key), ('client_id', client_id)) if not value]
         if missing:
             raise ValueError('ConnectWise connection options missing: %s' % ', '.join(missing))
-        self.origin = _split_site(site)
+        self.origin = _split_site(site, allow_plain_http)
+        self._warn_weak_transport(validate_certs, company_id)
         self.site = site
         self.company_id = company_id
         self.public_key = public_key
@@ -406,6 +402,18 @@ class ConnectWiseClient:
         self._sleep, self._clock, self._rand = sleep, clock, rand
         self.request_count = 0
 
+    def _warn_weak_transport(self, validate_certs, company_id):
+        """Warn, once per run and company, about settings that expose the keys on the way."""
+        where = 'ConnectWise %s (company %s)' % (self.origin, company_id)
+        if self.origin.startswith('http://'):
+            warn_once('%s: plain HTTP, allowed by allow_plain_http (psa_allow_plain_http): the API keys travel in '
+                      'clear; for a lab only' % where, ('plain-http', self.origin, str(company_id).lower()),
+                      _SHARED_STORE)
+        elif not validate_certs:
+            warn_once('%s: the TLS certificate is not verified (validate_certs / psa_cw_validate_certs: false): '
+                      'whoever is on the way can read the API keys; give ca_path (psa_cw_ca_path) instead'
+                      % where, ('unverified', self.origin, str(company_id).lower()), _SHARED_STORE)
+
     @classmethod
     def from_params(cls, params):
         """Build a client from the connection options of common_args.CONNECTWISE_ARGSPEC."""
@@ -413,6 +421,7 @@ class ConnectWiseClient:
                    params['client_id'],
                    api_version=params.get('api_version') or DEFAULT_API_VERSION,
                    codebase=params.get('codebase'),
+                   allow_plain_http=bool(params.get('allow_plain_http')),
                    validate_certs=params.get('validate_certs', True),
                    ca_path=params.get('ca_path'),
                    timeout=params.get('timeout') or 30,
@@ -472,7 +481,8 @@ class ConnectWiseClient:
 
     def _send(self, method, url, describe, **kwargs):
         return send(self._session, method, url, self.retry_max_time, self.timeout, describe,
-                    sleep=self._sleep, clock=self._clock, rand=self._rand, on_send=self._count, **kwargs)
+                    sleep=self._sleep, clock=self._clock, rand=self._rand, on_send=self._count,
+                    check=SITE_SETTING, **kwargs)
 
     def _headers(self, extra=None):
         headers = {

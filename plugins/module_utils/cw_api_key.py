@@ -16,6 +16,7 @@ and nowhere else (never in the diff, a message or a later run).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils import tenant_inputs
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import CONNECTWISE_ARGSPEC
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
     ConnectWiseError, ConnectWiseNotFound, ConnectWiseUnsupported, conditions)
@@ -25,7 +26,6 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import (
 MEMBERS_PATH = "/system/apiMembers"
 # Result keys that hold a secret: the action plugin hides a result carrying one (engine.holds_secret).
 SECRET_RESULTS = ("private_key",)
-DESCRIPTION_MAX = 100
 
 ARGUMENT_SPEC = dict(
     CONNECTWISE_ARGSPEC,
@@ -35,19 +35,18 @@ ARGUMENT_SPEC = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     rotate=dict(type="str", choices=["never", "always"], default="never"),
     revoke_previous=dict(type="bool", default=False),
+    # The key that succeeds the revoked ones, when the caller knows it: the newest key on the server may
+    # be another run's, and revoking "all but the newest" would then revoke the key in use.
+    keep_public_key=dict(type="str", no_log=False),
     on_unsupported=dict(type="str", choices=ON_UNSUPPORTED_CHOICES, default="fail"),
 )
 
 
 def validate(params):
-    description = params["description"]
-    if not description.strip():
-        raise EngineError("description: must not be empty")
-    if len(description) > DESCRIPTION_MAX:
-        raise EngineError("description: %d characters long; ConnectWise allows 1 to %d"
-                          % (len(description), DESCRIPTION_MAX))
-    if not params["member"].strip():
-        raise EngineError("member: must not be empty (the identifier of the API member)")
+    """The vendor's limits (module_utils.tenant_inputs), before any request."""
+    problems = tenant_inputs.option_problems("cw_api_key", params)
+    if problems:
+        raise EngineError(problems[0])
 
 
 def manual_steps(params):
@@ -172,7 +171,18 @@ def run(params, check_mode=False, client=None):
     current = keys[0] if keys else None
     create = current is None or params["rotate"] == "always"
     to_revoke = (keys if create else keys[1:]) if params["revoke_previous"] else []
-    kept_old = [k for k in (keys if create else keys[1:]) if k not in to_revoke]
+    keep = params.get("keep_public_key")
+    warnings = []
+    # A check run's key in use is a placeholder (nothing was created): its prediction stays "all but the newest".
+    if to_revoke and keep and keep != CHECK_MODE_PLACEHOLDER and not create:
+        kept = [k for k in keys if k.get("publicKey") == keep]
+        # Its successor is not on the server: nothing is revoked (a later run sees the keys again).
+        to_revoke = [k for k in keys if k.get("publicKey") != keep] if kept else []
+        if kept:
+            current = kept[0]
+        else:
+            warnings.append("previous keys not revoked: the member has no key %s to keep" % keep)
+    kept_old = [k for k in keys if k not in to_revoke and (create or k is not current)]
 
     if not create:
         result["key"] = key_view(current)
@@ -203,6 +213,8 @@ def run(params, check_mode=False, client=None):
                                   **dict(result, changed=True, previous_keys=[previous_view(k) for k in to_revoke]))
 
     result["previous_keys"] = [previous_view(k) for k in kept_old]
+    if warnings:
+        result["warnings"] = warnings
     result["changed"] = create or bool(to_revoke)
     current_side = _view_side(result["key"]) if create else previous_view(current)
     result["diff"] = {"before": _diff_side(keys),

@@ -14,20 +14,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import re
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils import tenant_inputs
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import CONNECTWISE_ARGSPEC
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseError
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.cw_references import Reference, points_to, resolve
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import CHECK_MODE_PLACEHOLDER, EngineError
 
 MEMBERS_PATH = "/system/apiMembers"
-
-IDENTIFIER_MAX = 15
-NAME_MAX = 30
-EMAIL_MAX = 250
-# Deliberately loose: one "@", a dot in the domain, no spaces. ConnectWise's own check is not published.
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Option -> field of ApiMember, and where the referenced objects are listed. The list endpoint of
 # structure levels is the least certain of these (the vendor schemas also show
@@ -55,44 +49,52 @@ ARGUMENT_SPEC = dict(
     structure_level=dict(type="str"),
     notes=dict(type="str"),
     state=dict(type="str", choices=["present", "absent"], default="present"),
+    takeover=dict(type="bool", default=False),
 )
 
 
 def validate(params):
-    """Semantic checks of the options, before any request; EngineError names the option."""
-    identifier = params["identifier"]
-    _check_text("identifier", identifier, IDENTIFIER_MAX)
-    if re.search(r"\s", identifier):
-        raise EngineError("identifier: %r must not contain spaces (it is the member's login id)" % identifier)
-    if params.get("name") is not None:
-        _check_text("name", params["name"], NAME_MAX)
-    email = params.get("email")
-    if email is not None:
-        _check_text("email", email, EMAIL_MAX)
-        if not EMAIL_RE.match(email):
-            raise EngineError("email: %r is not an e-mail address (expected name@domain.tld)" % email)
-    for reference in REFERENCES:
-        value = params.get(reference.option)
-        if value is not None:
-            _check_text(reference.option, value, None)
-
-
-def _check_text(option, value, maximum):
-    if value.strip() == "":
-        raise EngineError("%s: must not be empty" % option)
-    if value != value.strip():
-        raise EngineError("%s: %r has leading or trailing whitespace" % (option, value))
-    if maximum is not None and len(value) > maximum:
-        raise EngineError("%s: %r is %d characters long; ConnectWise allows at most %d"
-                          % (option, value, len(value), maximum))
+    """Semantic checks of the options, before any request (the vendor's limits: module_utils.tenant_inputs)."""
+    problems = tenant_inputs.option_problems("cw_api_member", params)
+    if problems:
+        raise EngineError(problems[0])
 
 
 def _find_member(client, identifier):
     found = client.find(MEMBERS_PATH, "identifier", identifier)
     if len(found) > 1:
-        raise EngineError("identifier: %d API members match %r (ids %s); ConnectWise should hold one"
-                          % (len(found), identifier, ", ".join(str(m.get("id")) for m in found)))
+        raise EngineError("%s: %d API members match %r (ids %s); ConnectWise should hold one: deactivate or rename "
+                          "the others, or choose another identifier"
+                          % (tenant_inputs.variable_of("cw_api_member", "identifier"), len(found), identifier,
+                             ", ".join(str(m.get("id")) for m in found)))
     return found[0] if found else None
+
+
+def held_elsewhere(member, security_role):
+    """Why an existing member is not this run's to change (None when it is).
+
+    The member this collection manages holds the security role it gives it: a member found under the
+    same identifier holding another role belongs to someone else (a person, another integration), and
+    giving it this role would take it away from them.
+    """
+    if member is None or not security_role:
+        return None
+    held = member.get("securityRole")
+    if not isinstance(held, dict) or (held.get("id") is None and not held.get("name")) or points_to(held, security_role):
+        return None
+    return ("%s: API member %r holds the security role %r, not %r: it belongs to someone else; choose another "
+            "identifier, or set %s to give it this role on purpose"
+            % (tenant_inputs.variable_of("cw_api_member", "identifier"), member.get("identifier"),
+               held.get("name") or held.get("id"), security_role, tenant_inputs.TAKEOVER))
+
+
+def check_holder(client, identifier, security_role, takeover=False):
+    """Before a write made for the member ``identifier``: it is unique and, unless ``takeover``, ours."""
+    member = _find_member(client, identifier)
+    conflict = None if takeover else held_elsewhere(member, security_role)
+    if conflict:
+        raise EngineError(conflict)
+    return member
 
 
 def _created_meanwhile(client, identifier, error):
@@ -176,6 +178,12 @@ def run(params, check_mode=False, client=None):
 
     identifier = params["identifier"]
     current = _find_member(client, identifier)
+    conflict = None if params.get("takeover") or params["state"] != "present" else \
+        held_elsewhere(current, params.get("security_role"))
+    if conflict:
+        # A role name that does not exist is the first thing to fix (it says which names do).
+        resolve(client, REFERENCES[0], params["security_role"])
+        raise EngineError(conflict)
 
     if params["state"] == "absent":
         if current is None or current.get("inactiveFlag"):

@@ -19,6 +19,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils import cw_permissions as perms
+from ansible_collections.msp.umbrella_psa.plugins.module_utils import tenant_inputs
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.cw_api_member import check_holder
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import CONNECTWISE_ARGSPEC
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
     ConnectWiseClient,
@@ -39,7 +41,6 @@ SETUP_SCREENS_PATH = "/system/setupScreens"
 # Names of the facts kept for the run (connectwise.cached_list), shared with cw_access_info.
 SETUP_SCREENS_KIND = "setup-screens"
 MY_SECURITY_KIND = "my-security"
-NAME_MAX_LENGTH = 30
 # The vendor answers these when a role cannot be deleted because members still hold it.
 ROLE_IN_USE_STATUSES = (400, 409)
 
@@ -50,6 +51,8 @@ ARGUMENT_SPEC = dict(
     permissions=dict(type="list", elements="dict", options=perms.PERMISSION_SUBOPTIONS, default=[]),
     permissions_mode=dict(type="str", choices=["listed", "exact"], default="listed"),
     on_unsupported=dict(type="str", choices=ON_UNSUPPORTED_CHOICES, default="fail"),
+    holder=dict(type="str"),
+    takeover=dict(type="bool", default=False),
 )
 ARGUMENT_OPTIONS = {}
 
@@ -63,14 +66,10 @@ def customize_path(role_id):
 
 
 def validate_name(name):
-    if not isinstance(name, str) or not name.strip():
-        raise EngineError("name: must be a non-empty string")
-    if name != name.strip():
-        raise EngineError("name: %r has leading or trailing whitespace; ConnectWise would store it "
-                          "trimmed and the role would never be found by this name" % name)
-    if len(name) > NAME_MAX_LENGTH:
-        raise EngineError("name: %r is %d characters long; ConnectWise allows at most %d"
-                          % (name, len(name), NAME_MAX_LENGTH))
+    """The vendor's limits on a role name (module_utils.tenant_inputs), before any request."""
+    problems = tenant_inputs.option_problems("cw_security_role", {"name": name})
+    if problems:
+        raise EngineError(problems[0])
     return name
 
 
@@ -237,6 +236,7 @@ class _Present(object):
 
     def __init__(self, client, params, name, entries, role, check_mode):
         self.client = client
+        self.params = params
         self.name = name
         self.entries = entries
         self.role = role
@@ -255,6 +255,10 @@ class _Present(object):
         perms.check_my_levels(resolved)
         screens, wanted_screens = self._resolve_allow(resolved)
 
+        if self.role is None and self.params.get("holder"):
+            # A new role is only worth writing if the member meant to hold it is unambiguous and ours:
+            # twins, or a member of that identifier holding another role, are found before any write.
+            check_holder(self.client, self.params["holder"], self.name, self.params.get("takeover"))
         if self.role is None and not self._create():
             # Another run created the role meanwhile: it is now the role to bring to what is wanted.
             records = self.client.list(settings_path(self.role["id"]))

@@ -62,17 +62,26 @@ def run_engine(engine, params, check_mode, diff):
 
     Shared by both entry points so that they cannot drift apart.
     """
+    from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import take_warnings
     try:
         result = engine.run(params, check_mode=check_mode)
     except expected_errors() as exc:
         failed = {"failed": True, "msg": getattr(exc, "msg", None) or str(exc), "changed": False}
         failed.update(getattr(exc, "result", {}) or {})
+        _add_warnings(failed, take_warnings())
         return True, failed
+    # The transport's warnings (validate_certs: false, plain HTTP), once per run and connection.
+    _add_warnings(result, take_warnings())
     result.setdefault("changed", False)
     result.setdefault("manual_steps", [])
     if not diff:
         result.pop("diff", None)
     return False, result
+
+
+def _add_warnings(result, warnings):
+    if warnings:
+        result["warnings"] = list(result.get("warnings") or []) + warnings
 
 
 def holds_secret(engine, result):

@@ -13,6 +13,19 @@ One retry loop serves both vendors, so both honour rate limits and outages the s
   (base 0.5 s, cap 10 s).
 * Everything happens within ``retry_max_time`` seconds; when that budget is spent, ``TransportError``
   names the request and the last status or error.
+* No retry comes sooner than ``RETRY_FLOOR`` after the previous attempt: a ``Retry-After`` of zero, a
+  negative one or a date in the past says nothing usable and is treated as no header at all.
+* Failures that waiting rarely cures are not retried for the whole budget: a host name that does not
+  resolve fails at once; a refused connection and an answer with an empty body (where one was due)
+  are retried for ``BRIEF_RETRY_TIME`` seconds at most (a server or balancer restarting).
+* Redirects are never followed by requests itself: a write (anything but ``GET``/``HEAD``) that meets a
+  redirect fails, so its body and credentials never go to the host in ``Location``; a read follows a
+  redirect only to the same scheme, host and port.
+
+The URLs the clients are given are checked here too (``parse_origin``): ``https`` only, unless a lab
+allows plain HTTP, and never with a user name or password in them; no message ever shows the userinfo
+of a URL. Settings that lower the protection (``validate_certs: false``, allowed plain HTTP) are
+warned about once per run and connection (``warn_once``, ``take_warnings``).
 
 A request that may already have been applied is never sent twice: non-idempotent methods (``POST``,
 ``PATCH``) are retried only when the server certainly did not act on them, that is on ``429``, on
@@ -31,14 +44,19 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
+import errno as _errno
+import hashlib
 import math
 import multiprocessing
 import os
 import random as _random
+import socket
 import ssl
 import time
 import traceback
 import warnings
+
+from ansible.module_utils.six.moves.urllib.parse import urljoin, urlsplit, urlunsplit
 
 try:
     import requests
@@ -63,6 +81,18 @@ BACKOFF_CAP = 10.0
 RETRY_AFTER_MAX = 60.0
 # Umbrella answers 429 without Retry-After and asks for "about a second, with jitter".
 RATE_LIMIT_FLOOR = 0.5
+# No retry sooner than this after the previous attempt, whatever the server says: a Retry-After of 0
+# (or a date in the past) and a jitter draw near zero would otherwise make a tight loop of requests.
+RETRY_FLOOR = 0.5
+# How long a refused connection or an unreadable (empty) answer is retried: long enough for a server
+# or a load balancer to restart (the project's restart test measured up to 8.4 s down on a loaded
+# machine), short enough that a wrong port does not cost every tenant the whole retry_max_time.
+BRIEF_RETRY_TIME = 15.0
+MAX_REDIRECTS = 5
+READ_METHODS = frozenset(('GET', 'HEAD'))
+# getaddrinfo answers that mean "this name does not exist" (not "the resolver is busy", EAI_AGAIN).
+_NAME_UNKNOWN = frozenset(getattr(socket, name) for name in ('EAI_NONAME', 'EAI_NODATA', 'EAI_FAIL')
+                          if hasattr(socket, name))
 
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 # Statuses that prove the server did not act on the request, so even a POST may be sent again.
@@ -86,8 +116,128 @@ class TransportError(Exception):
 
 
 class MaybeAppliedError(TransportError):
-    """A non-idempotent request was sent and its answer lost (dropped connection, read timeout, 502/504):
-    the server may or may not have applied it."""
+    """A non-idempotent request was sent and its answer lost (dropped connection, read timeout, 502/504,
+    an empty answer): the server may or may not have applied it."""
+
+
+class SettingError(TransportError, ValueError):
+    """A connection setting that cannot be used as given (plain HTTP, credentials in a URL, not a URL):
+    refused before any request, in one line naming the setting."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# URLs
+
+
+def without_userinfo(text):
+    """``text`` (a URL, or what was meant as one) with any ``user:password@`` removed; for messages."""
+    if not isinstance(text, str):
+        return repr(text)
+    scheme, sep, rest = text.partition('://')
+    if not sep:
+        scheme, rest = '', text
+    authority, slash, tail = rest.partition('/')
+    if '@' in authority:
+        authority = authority.rpartition('@')[2]
+    return (scheme + sep if sep else '') + authority + slash + tail
+
+
+def origin_of(url):
+    """``scheme://host[:port]`` of a URL, without userinfo, path or query (which may hold secrets)."""
+    parts = urlsplit(url)
+    return without_userinfo(urlunsplit((parts.scheme, parts.netloc, '', '', '')))
+
+
+def _origin_key(url):
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = (parts.scheme or '').lower()
+    return (scheme, (parts.hostname or '').lower(), port or {'https': 443, 'http': 80}.get(scheme))
+
+
+def same_origin(url, other):
+    """Same scheme, host and port, and no userinfo in ``other``."""
+    if '@' in urlsplit(other).netloc:
+        return False
+    key = _origin_key(url)
+    return key is not None and key == _origin_key(other)
+
+
+def parse_origin(value, option, variable, allow_plain_http=False, bare_host=False, allow_path=False):
+    """Check a site or base URL and return it normalised (``scheme://host[:port][/path]``).
+
+    :arg option, variable: the module option and the role variable that hold the value, both named in
+        the error (``'site', 'psa_cw_site'``).
+    :arg bare_host: a value without a scheme is a host (``host[:port]``), reached over https.
+    :raises SettingError: in one line that never shows the value's user name or password.
+    """
+    name = '%s (%s)' % (option, variable)
+    if not isinstance(value, str) or not value.strip():
+        raise SettingError('%s is empty: give the API host, for example https://api.example.com' % name)
+    text = value.strip()
+    if bare_host and '://' not in text:
+        text = 'https://' + text
+    shown = without_userinfo(text)
+    parts = urlsplit(text)
+    if '@' in parts.netloc:
+        raise SettingError('%s %r holds a user name or password: remove them (the API keys are options of '
+                           'their own); credentials in a URL would be sent and shown' % (name, shown))
+    if parts.scheme not in ('https', 'http'):
+        raise SettingError('%s %r is not an https:// URL' % (name, shown))
+    try:
+        parts.port  # pylint: disable=pointless-statement  # raises ValueError for a bad port
+        valid = bool(parts.hostname) and not parts.query and not parts.fragment
+    except ValueError:
+        valid = False
+    if not valid or (parts.path.strip('/') and not allow_path):
+        raise SettingError('%s %r must be a host name, host:port or https://host[:port]%s' % (
+            name, shown, '' if allow_path else ' (no path)'))
+    if parts.scheme == 'http' and not allow_plain_http:
+        raise SettingError('%s %r uses plain HTTP, which would send the API keys in clear: use https://, or for '
+                           'a lab only set allow_plain_http (psa_allow_plain_http): true' % (name, shown))
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip('/') if allow_path else '', '', ''))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Warnings about weakened settings, once per run and connection
+
+_PENDING_WARNINGS = []
+_WARNED_HERE = set()
+# How long the run-wide store remembers a warning: longer than any run (its keeper ends with the run).
+WARNED_SECONDS = 7 * 24 * 3600.0
+
+
+def warn_once(text, key_parts, store=None):
+    """Queue ``text`` for the task's result unless this run already warned about ``key_parts``.
+
+    Every task is a new worker process: ``store`` (the run-wide store of plugin_utils/token_cache.py,
+    ``get_value``/``put_value``) remembers across tasks that a connection was warned about, so that a
+    tenant's run says it once rather than in every task. Without a store (a module run remotely)
+    each task warns once.
+    """
+    key = 'transport-warned-' + hashlib.sha256(
+        u'\0'.join(u'%s' % (part,) for part in key_parts).encode('utf-8')).hexdigest()
+    if key in _WARNED_HERE:
+        return
+    _WARNED_HERE.add(key)
+    if store is not None:
+        try:
+            if store.get_value(key):
+                return
+            store.put_value(key, 1, WARNED_SECONDS)
+        except Exception:  # pylint: disable=broad-except  # no store: warn, as without one
+            pass
+    _PENDING_WARNINGS.append(text)
+
+
+def take_warnings():
+    """The warnings queued since the last call (the task's result carries them)."""
+    taken = list(_PENDING_WARNINGS)
+    del _PENDING_WARNINGS[:]
+    return taken
 
 
 def require_requests():
@@ -254,10 +404,8 @@ def backoff_delay(attempt, rand, floor=0.0):
     return floor + rand() * span
 
 
-def _never_sent(exc):
-    """True when the connection could not be opened, so the server cannot have seen the request."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
+def _chain(exc):
+    """``exc`` and every exception it wraps (args, urllib3's ``reason``, cause and context)."""
     seen = set()
     pending = [exc]
     while pending:
@@ -265,15 +413,33 @@ def _never_sent(exc):
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        # NewConnectionError (refused, unreachable, name resolution) derives from ConnectTimeoutError.
-        if isinstance(current, _urllib3_exceptions.ConnectTimeoutError):
-            return True
         if isinstance(current, BaseException):
+            yield current
             pending.extend(a for a in current.args if isinstance(a, BaseException))
             pending.append(getattr(current, 'reason', None))
             pending.append(current.__cause__)
             pending.append(current.__context__)
-    return False
+
+
+def _never_sent(exc):
+    """True when the connection could not be opened, so the server cannot have seen the request."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    # NewConnectionError (refused, unreachable, name resolution) derives from ConnectTimeoutError.
+    return any(isinstance(current, _urllib3_exceptions.ConnectTimeoutError) for current in _chain(exc))
+
+
+def _unknown_name(exc):
+    """The resolver's answer when the host name does not exist (not a busy resolver), else None."""
+    for current in _chain(exc):
+        if isinstance(current, socket.gaierror) and current.errno in _NAME_UNKNOWN:
+            return current.strerror or str(current)
+    return None
+
+
+def _refused(exc):
+    return any(isinstance(current, ConnectionRefusedError)
+               or (isinstance(current, OSError) and current.errno == _errno.ECONNREFUSED) for current in _chain(exc))
 
 
 def _short_error(exc):
@@ -288,8 +454,42 @@ def _status_text(response):
     return ('%s %s' % (response.status_code, reason)).strip()
 
 
+def _empty_answer(response, expect_body):
+    """A 200/201 without a body where the request's answer is due one: the client cannot read it."""
+    return expect_body and response.status_code in (200, 201) and not response.content
+
+
+def _request_following(session, method, url, describe, check, **kwargs):
+    """One attempt: ``session.request`` without requests' own redirect handling, then the redirects
+    this transport allows (reads, within the origin)."""
+    response = session.request(method, url, allow_redirects=False, **kwargs)
+    hops = 0
+    while response.is_redirect:
+        target = urljoin(response.url or url, response.headers['Location'])
+        status = _status_text(response)
+        response.close()
+        if method not in READ_METHODS:
+            raise TransportError(
+                '%s failed: the server answered %s towards %s; a write never follows a redirect (its body and '
+                'credentials would go there): check %s' % (describe, status, origin_of(target), check),
+                describe=describe, last_status=response.status_code)
+        if not same_origin(url, target):
+            raise TransportError(
+                '%s failed: the server answered %s towards another origin, %s; not followed, so that the '
+                'credentials stay with %s: check %s' % (describe, status, origin_of(target), origin_of(url), check),
+                describe=describe, last_status=response.status_code)
+        hops += 1
+        if hops > MAX_REDIRECTS:
+            raise TransportError('%s failed: more than %d redirects' % (describe, MAX_REDIRECTS),
+                                 describe=describe, last_status=response.status_code)
+        # The Location holds the whole target, its query included.
+        kwargs.pop('params', None)
+        response = session.request(method, target, allow_redirects=False, **kwargs)
+    return response
+
+
 def send(session, method, url, retry_max_time, timeout, describe,
-         sleep=None, clock=None, rand=None, on_send=None, idempotent=None, **kwargs):
+         sleep=None, clock=None, rand=None, on_send=None, idempotent=None, check=None, expect_body=None, **kwargs):
     """Send one request, retrying what is safe to retry within ``retry_max_time`` seconds.
 
     :arg describe: names the request in errors, e.g. ``"ConnectWise GET /system/apiMembers"``.
@@ -297,20 +497,27 @@ def send(session, method, url, retry_max_time, timeout, describe,
     :arg on_send: called once before every attempt (clients count requests with it).
     :arg idempotent: True for a request that is safe to repeat whatever its method (an OAuth token
         request writes nothing); by default only the idempotent methods are.
+    :arg check: what the user should check when the host is wrong (``"psa_cw_site (option site)"``).
+    :arg expect_body: whether a 200/201 answer must carry a body (by default: any method but
+        ``DELETE``, ``HEAD`` and ``OPTIONS``). An empty one is an answer lost on the way: retried like a
+        dropped connection, briefly, or, for a write that may not be repeated, ``MaybeAppliedError``.
     :kwarg kwargs: passed to ``session.request`` (params, json, data, headers, auth...).
     :returns: the last ``requests.Response``; any status outside the retried ones is returned as is.
         Its ``repeated_after_send`` is True when an earlier attempt may have been applied (its answer
         was lost) and the request was sent again: a repeated DELETE may then find the record gone.
-    :raises TransportError: budget spent, TLS failure, or a non-idempotent request that cannot be
-        repeated safely.
+    :raises TransportError: budget spent, TLS failure, unknown host, a redirect not to follow, or a
+        non-idempotent request that cannot be repeated safely.
     """
     require_requests()
     sleep = sleep or time.sleep
     clock = clock or time.monotonic
     rand = rand or _random.random
     method = method.upper()
+    check = check or 'the server URL'
     if idempotent is None:
         idempotent = method in IDEMPOTENT_METHODS
+    if expect_body is None:
+        expect_body = method not in ('DELETE', 'HEAD', 'OPTIONS')
     # An explicit per-request verify keeps REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE from overriding the
     # session's ca_path or validate_certs: false (requests prefers the environment otherwise).
     kwargs.setdefault('verify', getattr(session, 'verify', True))
@@ -318,6 +525,7 @@ def send(session, method, url, retry_max_time, timeout, describe,
     attempts = 0
     retries = 0
     repeated_after_send = False
+    brief_since = None  # when the current run of refused connections / empty answers began
     while True:
         attempts += 1
         remaining = deadline - clock()
@@ -326,8 +534,10 @@ def send(session, method, url, retry_max_time, timeout, describe,
         attempt_timeout = timeout if attempts == 1 else min(timeout, max(remaining, 1.0))
         if on_send is not None:
             on_send()
+        brief = False
         try:
-            response = session.request(method, url, timeout=attempt_timeout, **kwargs)
+            response = _request_following(session, method, url, describe, check, timeout=attempt_timeout,
+                                          **dict(kwargs))
         except requests.exceptions.SSLError as exc:
             raise TransportError('%s failed: TLS error (%s); %s' % (describe, _short_error(exc), TLS_HINT),
                                  describe=describe)
@@ -335,6 +545,11 @@ def send(session, method, url, retry_max_time, timeout, describe,
             if not isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                                     requests.exceptions.ChunkedEncodingError)):
                 raise TransportError('%s failed: %s' % (describe, _short_error(exc)), describe=describe)
+            unknown = _unknown_name(exc)
+            if unknown:
+                # Waiting does not make a name exist: say so now rather than after retry_max_time.
+                raise TransportError('%s failed: the host name %s does not resolve (%s): check %s' % (
+                    describe, urlsplit(url).hostname, unknown, check), describe=describe)
             if not idempotent and not _never_sent(exc):
                 raise MaybeAppliedError(
                     '%s failed after the request was sent (%s); not retried because a %s may already '
@@ -344,15 +559,19 @@ def send(session, method, url, retry_max_time, timeout, describe,
             delay = backoff_delay(retries, rand)
             last_status = None
             lost_answer = not _never_sent(exc)
+            brief = _refused(exc)
+            if brief:
+                last = 'connection refused by %s' % origin_of(url)
         else:
             status = response.status_code
-            if status not in RETRY_STATUSES:
+            empty = _empty_answer(response, expect_body)
+            if status not in RETRY_STATUSES and not empty:
                 response.repeated_after_send = repeated_after_send
                 return response
-            lost_answer = status not in NOT_APPLIED_STATUSES
+            lost_answer = empty or status not in NOT_APPLIED_STATUSES
             last_status = status
-            last = _status_text(response)
-            if not idempotent and status not in NOT_APPLIED_STATUSES:
+            last = _status_text(response) + (' with an empty body' if empty else '')
+            if not idempotent and lost_answer:
                 raise MaybeAppliedError(
                     '%s failed: %s after the request was sent; not retried because a %s may already '
                     'have been applied: check the object before running again' % (describe, last, method),
@@ -360,14 +579,24 @@ def send(session, method, url, retry_max_time, timeout, describe,
             delay = None
             if status == 429:
                 delay = parse_retry_after(response.headers.get('Retry-After'), _response_time(response))
-                if delay is not None:
+                if delay is not None and delay >= RETRY_FLOOR:
                     last += ' (Retry-After: %gs)' % delay
                 else:
+                    # No header, or one that says "now" (0, negative, a date in the past): not a
+                    # reason to ask again at once.
                     delay = backoff_delay(retries, rand, floor=RATE_LIMIT_FLOOR)
             else:
                 delay = backoff_delay(retries, rand)
+            brief = empty
             response.close()
-        remaining = deadline - clock()
+        delay = max(delay, RETRY_FLOOR)
+        now = clock()
+        brief_since = (brief_since if brief_since is not None else now) if brief else None
+        remaining = deadline - now
+        if brief and now + delay - brief_since > BRIEF_RETRY_TIME:
+            raise TransportError(
+                '%s failed: %s, %d attempt(s) within %gs; not retried longer: is the server up and %s right?'
+                % (describe, last, attempts, BRIEF_RETRY_TIME, check), describe=describe, last_status=last_status)
         if remaining <= 0 or delay > remaining:
             raise TransportError(
                 '%s failed: gave up after %d attempt(s) within retry_max_time=%gs; last answer: %s'
@@ -406,7 +635,7 @@ def write_once(send_write, recover, retry_max_time, describe, sleep=None, clock=
         found = recover()
         if found is not None:
             return found, True
-        delay = backoff_delay(lost - 1, rand)
+        delay = max(backoff_delay(lost - 1, rand), RETRY_FLOOR)
         if clock() + delay > deadline:
             cause = ('answer %s' % last.last_status) if last.last_status else 'connection lost after sending'
             raise TransportError(

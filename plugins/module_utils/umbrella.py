@@ -20,12 +20,15 @@ import time
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import (
     TransportError,
     new_session,
+    parse_origin,
     require_requests,
     send,
+    warn_once,
 )
 
 DEFAULT_BASE_URL = 'https://api.umbrella.com'
 TOKEN_PATH = '/auth/v2/token'
+BASE_URL_SETTING = 'base_url (psa_umbrella_base_url)'
 DEFAULT_PAGE_LIMIT = 100
 # Renew this long before expiry, so a token never expires between the check and the request.
 RENEW_MARGIN = 300.0
@@ -155,11 +158,13 @@ class UmbrellaClient:
 
     def __init__(self, api_key, api_secret, base_url=DEFAULT_BASE_URL, org_id=None,
                  validate_certs=True, ca_path=None, timeout=30, retry_max_time=120,
-                 session=None, sleep=None, clock=None, rand=None):
+                 session=None, sleep=None, clock=None, rand=None, allow_plain_http=False):
         require_requests()
         if not api_key or not api_secret:
             raise ValueError('api_key and api_secret are required')
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip('/')
+        # https only (http with allow_plain_http), never a user name or password (http.parse_origin).
+        self.base_url = parse_origin(base_url or DEFAULT_BASE_URL, 'base_url', 'psa_umbrella_base_url',
+                                     allow_plain_http=allow_plain_http, allow_path=True)
         self.api_key = api_key
         self._secret = api_secret
         self._cache_key = (self.base_url, api_key,
@@ -176,6 +181,22 @@ class UmbrellaClient:
         self._clock = clock or time.monotonic
         self.request_count = 0
         self.token_request_count = 0
+        self._warn_weak_transport(validate_certs)
+
+    def _warn_weak_transport(self, validate_certs):
+        """Warn, once per run and organization, about settings that expose the secret on the way."""
+        where = 'Umbrella %s (%s)' % (self.base_url, 'organization %s' % self.org_id if self.org_id else
+                                      'the API key\'s organization')
+        tenant = ('umbrella', self.base_url, self.api_key, self.org_id or '')
+        if self.base_url.startswith('http://'):
+            warn_once('%s: plain HTTP, allowed by allow_plain_http (psa_allow_plain_http): the API secret and '
+                      'the ConnectWise keys sent to Umbrella travel in clear; for a lab only' % where,
+                      ('plain-http',) + tenant, _SHARED_STORE)
+        elif not validate_certs:
+            warn_once('%s: the TLS certificate is not verified (validate_certs / psa_umbrella_validate_certs: '
+                      'false): whoever is on the way can read the API secret and the ConnectWise keys sent to '
+                      'Umbrella; give ca_path (psa_umbrella_ca_path) instead' % where,
+                      ('unverified',) + tenant, _SHARED_STORE)
 
     @classmethod
     def from_params(cls, params):
@@ -183,6 +204,7 @@ class UmbrellaClient:
         return cls(params['api_key'], params['api_secret'],
                    base_url=params.get('base_url') or DEFAULT_BASE_URL,
                    org_id=params.get('org_id'),
+                   allow_plain_http=bool(params.get('allow_plain_http')),
                    validate_certs=params.get('validate_certs', True),
                    ca_path=params.get('ca_path'),
                    timeout=params.get('timeout') or 30,
@@ -198,7 +220,8 @@ class UmbrellaClient:
 
     def _send(self, method, url, describe, **kwargs):
         return send(self._session, method, url, self.retry_max_time, self.timeout, describe,
-                    sleep=self._sleep, clock=self._clock, rand=self._rand, on_send=self._count, **kwargs)
+                    sleep=self._sleep, clock=self._clock, rand=self._rand, on_send=self._count,
+                    check=BASE_URL_SETTING, **kwargs)
 
     # -- token --------------------------------------------------------------------------------------
 

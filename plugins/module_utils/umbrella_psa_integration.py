@@ -15,15 +15,15 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils import tenant_inputs
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import UMBRELLA_ARGSPEC
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import (
     ON_UNSUPPORTED_CHOICES, EngineError, manual_steps_outcome)
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import without_userinfo
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella import UmbrellaUnsupported
 
 INTEGRATION_PATH = "/admin/v2/psa/integration"
 NO_PSA = "none"
-SERVICE_BOARD_MAX = 100
-QUERY_THRESHOLD_RANGE = (1, 10000)
 DEFAULT_KEY_LOCATION = "the tenant's key store"
 
 # How the diff shows the write-only private key.
@@ -32,7 +32,7 @@ KEY_UPDATED = "<write-only, updated>"
 
 ARGUMENT_SPEC = dict(
     UMBRELLA_ARGSPEC,
-    state=dict(type="str", choices=["present", "absent"], default="present"),
+    state=dict(type="str", choices=["present", "absent", "checked"], default="present"),
     psa=dict(type="str", choices=["connectwise"], default="connectwise"),
     connectwise_site=dict(type="str"),
     connectwise_company_id=dict(type="str"),
@@ -46,19 +46,24 @@ ARGUMENT_SPEC = dict(
     # A place, not a secret (no_log stated explicitly because the name looks like one).
     private_key_location=dict(type="str", default=DEFAULT_KEY_LOCATION, no_log=False),
     on_unsupported=dict(type="str", choices=ON_UNSUPPORTED_CHOICES, default="fail"),
+    takeover=dict(type="bool", default=False),
 )
 
 ARGUMENT_OPTIONS = dict(
     required_if=[("state", "present",
-                  ("connectwise_site", "connectwise_company_id", "public_key", "private_key"))],
+                  ("connectwise_site", "connectwise_company_id", "public_key", "private_key")),
+                 ("state", "checked", ("connectwise_site", "connectwise_company_id"))],
 )
 
 
 def validate(params):
     """Semantic checks before any request; EngineError names the option."""
-    if params["state"] != "present":
+    if params["state"] == "absent":
         return
-    for option in ("connectwise_site", "connectwise_company_id", "public_key", "private_key"):
+    required = ("connectwise_site", "connectwise_company_id")
+    if params["state"] == "present":
+        required += ("public_key", "private_key")
+    for option in required:
         value = params[option]
         if not value.strip():
             raise EngineError("%s: must not be empty" % option)
@@ -66,13 +71,14 @@ def validate(params):
             # Never echo the private key, even in this message.
             shown = "" if option == "private_key" else " %r" % value
             raise EngineError("%s:%s has leading or trailing whitespace" % (option, shown))
-    board = params.get("service_board")
-    if board is not None and not 1 <= len(board.strip()) <= SERVICE_BOARD_MAX:
-        raise EngineError("service_board: must be 1 to %d characters (got %d)" % (SERVICE_BOARD_MAX, len(board)))
-    threshold = params.get("query_threshold")
-    low, high = QUERY_THRESHOLD_RANGE
-    if threshold is not None and not low <= threshold <= high:
-        raise EngineError("query_threshold: %d is out of range; use %d to %d" % (threshold, low, high))
+    site = params["connectwise_site"]
+    if without_userinfo(site) != site:
+        # Never shown, nor sent to Umbrella: a password in the site would be kept in its console.
+        raise EngineError("connectwise_site (psa_cw_site) %r holds a user name or password: remove them"
+                          % without_userinfo(site))
+    problems = tenant_inputs.option_problems("umbrella_psa_integration", params)
+    if problems:
+        raise EngineError(problems[0])
 
 
 def manual_steps(params):
@@ -91,6 +97,39 @@ def manual_steps(params):
     if ticketing:
         parts.append("ticketing: " + ", ".join(ticketing))
     return ["%s: %s; Save." % (where, "; ".join(parts))]
+
+
+def _site_key(site):
+    """A ConnectWise site as compared: host names are case-insensitive, a trailing slash means nothing."""
+    return (site or "").strip().rstrip("/").lower()
+
+
+def ownership_conflict(params, current):
+    """Why this console's integration is not this tenant's to change (None when it is).
+
+    A parent-console key reaches every child organization: a mistyped org id names a sibling
+    customer's console, whose integration is set up for that customer's ConnectWise. The console's
+    current site and company are this tenant's mark: an integration set up for another ConnectWise
+    site or company belongs to someone else, and another PSA is never replaced (the console allows one
+    at a time).
+    """
+    if not _configured(current):
+        return None
+    if current.get("psa") != params["psa"]:
+        return ("psa: the organization has the %s integration set up, not %s (check psa_umbrella_org_id); "
+                "the console allows one PSA at a time: remove it in the console first"
+                % (current.get("psa"), params["psa"]))
+    if params.get("takeover"):
+        return None
+    connectwise = current.get("connectwise") or {}
+    site, company = connectwise.get("site"), connectwise.get("companyId")
+    if _site_key(site) == _site_key(params["connectwise_site"]) and \
+            (company or "").strip().casefold() == params["connectwise_company_id"].strip().casefold():
+        return None
+    return ("connectwise_company_id (psa_cw_company_id): the organization's console is set up for ConnectWise site "
+            "%s, company %s, not site %s, company %s: it belongs to another tenant (check psa_umbrella_org_id); "
+            "set %s to take it over on purpose"
+            % (site, company, params["connectwise_site"], params["connectwise_company_id"], tenant_inputs.TAKEOVER))
 
 
 def _configured(current):
@@ -166,11 +205,27 @@ def run(params, check_mode=False, client=None):
     try:
         current = client.get(INTEGRATION_PATH, extension=True)
     except UmbrellaUnsupported:
+        if params["state"] == "checked":
+            # The credentials answered (the token was issued); the settings cannot be read on this server,
+            # so whose console it is stays the person's check, in the manual steps of the write.
+            return {"changed": False, "extension": False, "integration": None}
         return _unsupported(params)
     current = current or {"psa": NO_PSA}
     before_key = KEY_UNCHANGED if _private_key_set(current) else None
 
+    if params["state"] == "checked":
+        # Read only: may this run set the console up? (The role asks before the tenant's first write.)
+        conflict = ownership_conflict(params, current)
+        if conflict:
+            raise EngineError(conflict)
+        return {"changed": False, "extension": True, "integration": current}
+
     if params["state"] == "absent":
+        if current.get("psa", NO_PSA) == params["psa"] and params.get("connectwise_site") \
+                and params.get("connectwise_company_id"):
+            conflict = ownership_conflict(params, current)
+            if conflict:
+                raise EngineError(conflict)
         if current.get("psa", NO_PSA) != params["psa"]:
             # Nothing of ours to remove; another PSA set up by someone else is left alone.
             return {"changed": False, "extension": True, "integration": current,
@@ -180,9 +235,9 @@ def run(params, check_mode=False, client=None):
         return {"changed": True, "extension": True, "integration": {"psa": NO_PSA, "enabled": False},
                 "diff": {"before": _diff_view(_comparable(current), before_key), "after": {"psa": NO_PSA}}}
 
-    if _configured(current) and current.get("psa") != params["psa"]:
-        raise EngineError("psa: the organization has the %s integration set up; the console allows one PSA at a "
-                          "time: remove it in the console first" % current.get("psa"))
+    conflict = ownership_conflict(params, current)
+    if conflict:
+        raise EngineError(conflict)
 
     desired = _desired(params, current)
     send_key = _send_private_key(params, current, desired)

@@ -85,6 +85,12 @@ options:
         stops authenticating at once.
     type: bool
     default: false
+  keep_public_key:
+    description:
+      - With O(revoke_previous), the public key of the key to keep (the one in use) instead of the newest. When the
+        member has no key with this public key, nothing is revoked.
+      - Ignored when a key is created.
+    type: str
   on_unsupported:
     description:
       - What to do when the server does not offer the key extension.

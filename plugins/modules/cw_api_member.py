@@ -86,6 +86,14 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  takeover:
+    description:
+      - A member found under O(identifier) that holds another security role than O(security_role) belongs to
+        someone else (a person, another integration); with V(false) the task fails, naming the role it holds,
+        before any write. V(true) gives it O(security_role) on purpose.
+      - Several members with the same identifier fail the task whatever its value.
+    type: bool
+    default: false
 seealso:
   - module: msp.umbrella_psa.cw_security_role
   - module: msp.umbrella_psa.cw_api_key

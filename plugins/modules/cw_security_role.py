@@ -119,6 +119,19 @@ options:
     type: str
     choices: [fail, report]
     default: fail
+  holder:
+    description:
+      - The identifier of the API member meant to hold the role. Before a role that does not exist yet is
+        created, the task makes sure that at most one member has this identifier and that it does not hold
+        another security role (see O(takeover)); nothing is written otherwise.
+      - Not checked when the role exists already (cost nothing on a converged tenant); M(msp.umbrella_psa.cw_api_member)
+        makes the same checks before it changes the member.
+    type: str
+  takeover:
+    description:
+      - With V(true), a member O(holder) that holds another security role does not stop the role from being created.
+    type: bool
+    default: false
 seealso:
   - module: msp.umbrella_psa.cw_access_info
   - module: msp.umbrella_psa.cw_api_member

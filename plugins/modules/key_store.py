@@ -16,7 +16,8 @@ description:
     C(msp.umbrella_psa.psa_integration) role reads back. The private key is encrypted with Ansible's vault
     (vault id C(psa_key_store)) and the secret O(vault_password).
   - The file is written atomically (a temporary file in the same directory, then renamed) with mode
-    C(0600); its directory is created, or narrowed, to mode C(0700).
+    C(0600). Its directory is created with mode C(0700) when it does not exist; the mode of an existing
+    directory is left as it is.
   - Runs in-process on the controller (an action plugin), whatever the connection of the task; no module is
     executed.
 author:
@@ -39,7 +40,7 @@ notes:
     task needs no C(no_log).
 options:
   path:
-    description: The key store file.
+    description: The key store file, an absolute path (a relative one is refused).
     type: path
     required: true
   tenant:

@@ -101,6 +101,10 @@ options:
         description: Whether to verify the TLS certificate of the ConnectWise server.
         type: bool
         default: true
+      allow_plain_http:
+        description: Whether an V(http://) site is accepted (for a lab only; the keys then travel in clear).
+        type: bool
+        default: false
       ca_path:
         description: A PEM file of certificate authorities that sign the ConnectWise server certificate.
         type: path

@@ -41,8 +41,11 @@ options:
     description:
       - V(present) sets the integration up or updates what differs.
       - V(absent) removes the integration when it is one of O(psa).
+      - V(checked) only reads the console and fails, writing nothing, when O(state=present) would be refused
+        (the credentials, another PSA, an integration set up for another ConnectWise site or company). On a server
+        without the extension only the credentials are checked, and the result has RV(extension=false).
     type: str
-    choices: [present, absent]
+    choices: [present, absent, checked]
     default: present
   psa:
     description: The PSA the console talks to.
@@ -52,12 +55,12 @@ options:
   connectwise_site:
     description:
       - The ConnectWise PSA API host the console calls, for example V(api-na.myconnectwise.net).
-      - Required when O(state=present).
+      - Required when O(state=present) or O(state=checked).
     type: str
   connectwise_company_id:
     description:
       - The ConnectWise company identifier (the V(Company) field of the login screen).
-      - Required when O(state=present).
+      - Required when O(state=present) or O(state=checked).
     type: str
   public_key:
     description:
@@ -110,6 +113,16 @@ options:
     type: str
     choices: [fail, report]
     default: fail
+  takeover:
+    description:
+      - An integration already set up for another ConnectWise site or company than O(connectwise_site) and
+        O(connectwise_company_id) belongs to another tenant (with a parent-console key, a mistyped org id names a
+        sibling customer's console); with V(false) the task fails, naming both, before any write. V(true) takes it
+        over on purpose.
+      - Another PSA set up in the console fails the task whatever its value (the console allows one at a time).
+      - On a server without the extension the console cannot be read; the manual steps name the site and company.
+    type: bool
+    default: false
 seealso:
   - module: msp.umbrella_psa.cw_api_key
 '''

@@ -86,7 +86,11 @@ def test_create_then_rerun_is_ok_with_zero_writes(tenant):
 
 def test_update_check_mode_diff_then_patch_only_changed_fields(tenant):
     play(tenant, **MEMBER)
-    changed = {**MEMBER, "security_role": str(tenant["role_id"]), "email": "soc@example.com"}
+    # The member holds another role (Admin): giving it this one takes it over, on purpose only.
+    refused, run = play(tenant, **{**MEMBER, "security_role": str(tenant["role_id"])})
+    assert refused["failed"] is True and run.writes == 0
+    assert "holds the security role 'Admin'" in refused["msg"] and "psa_takeover" in refused["msg"]
+    changed = {**MEMBER, "security_role": str(tenant["role_id"]), "email": "soc@example.com", "takeover": True}
 
     predicted, run = play(tenant, "--check", "--diff", **changed)
     assert predicted["changed"] is True

@@ -82,4 +82,5 @@ def test_a_wrong_manual_key_fails_the_tenant(emulator, tmp_path):
     run = tenants.run()
     assert run.returncode != 0
     outcome = results(run)["wrongkey"]
-    assert outcome["status"] == "failed" and outcome["failed_task"] == "Verify the integration key"
+    assert outcome["status"] == "failed" and outcome["failed_task"] == "Check the integration key's member and permissions"
+    assert "member 'admin'" in outcome["message"] and "bootstrap key (psa_cw_public_key)" in outcome["message"]

@@ -67,3 +67,25 @@ def test_escaping_keeps_markdown_and_html_literal():
 
 def test_no_tenant():
     assert "No tenant recorded a result." in plan([])
+
+
+def _write_plan(path, monkeypatch, cwd):
+    monkeypatch.chdir(cwd)
+    callback = CallbackModule()
+    callback._plugin_options = {"title": "PSA integration", "plan_file": path}
+    callback.check_mode = True
+    callback.v2_playbook_on_stats(None)
+
+
+def test_the_plan_file_is_written_where_asked_and_an_existing_directory_keeps_its_mode(tmp_path, monkeypatch):
+    import os
+    import stat
+    mine = tmp_path / "ci"
+    mine.mkdir()
+    os.chmod(str(mine), 0o751)
+    _write_plan("ci/plan.md", monkeypatch, tmp_path)  # relative: from the directory the run started in
+    assert (mine / "plan.md").read_text().startswith("## PSA integration plan")
+    assert stat.S_IMODE(os.stat(str(mine)).st_mode) == 0o751
+    assert sorted(p.name for p in mine.iterdir()) == ["plan.md"]  # no temporary file left
+    _write_plan(str(tmp_path / "new" / "deeper" / "plan.md"), monkeypatch, tmp_path)
+    assert (tmp_path / "new" / "deeper" / "plan.md").is_file()

@@ -124,3 +124,13 @@ def test_steps_not_run_count_as_nothing_done():
     outcome = result({"umbrella": {"changed": True, "extension": True}}, public_key="PUB1")
     assert (outcome["status"], outcome["changes"]) == ("changed", ["Umbrella PSA integration set to public key PUB1"])
     assert result(None, public_key="PUB1")["status"] == "unchanged"
+
+
+def test_a_key_store_found_open_is_reported_tightened():
+    results = {"key_store_mode": {"changed": True}}
+    done = tenant_result(results, tenant="acme", role_name="Umbrella", member_identifier="umbrella",
+                         store_path="/srv/keys/acme.yml", store_mode="0644")
+    assert "key store /srv/keys/acme.yml: mode 0644 tightened to 0600" in done["changes"]
+    planned = tenant_result(results, tenant="acme", role_name="Umbrella", member_identifier="umbrella",
+                            check_mode=True, store_path="/srv/keys/acme.yml", store_mode="0644")
+    assert "key store /srv/keys/acme.yml: mode 0644 would be tightened to 0600" in planned["changes"]

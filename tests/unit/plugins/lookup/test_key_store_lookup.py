@@ -8,6 +8,7 @@ from ansible.parsing.vault import VaultLib, VaultSecret
 
 from ansible_collections.msp.umbrella_psa.plugins.action import key_store as writer
 from ansible_collections.msp.umbrella_psa.plugins.lookup.key_store import key_store
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.tenant_paths import write_atomically
 
 NOW = datetime.datetime(2026, 12, 1, 12, 0, 0)
 PARAMS = dict(tenant="acme", member="umbrella", description="Umbrella integration", key_id=41,
@@ -18,7 +19,7 @@ PARAMS = dict(tenant="acme", member="umbrella", description="Umbrella integratio
 def written(tmp_path, **changes):
     params = dict(PARAMS, **changes)
     path = tmp_path / "acme.yml"
-    writer.write_atomically(str(path), writer.render(params))
+    write_atomically(str(path), writer.render(params).encode(), 0o600)
     return str(path)
 
 
@@ -46,7 +47,8 @@ def test_rotation_is_due_on_demand_or_when_the_stored_key_reaches_the_maximum_ag
 
 def test_a_missing_store_has_no_key_and_is_due_only_on_demand(tmp_path):
     path = str(tmp_path / "nothing-here.yml")
-    assert key_store(path, 30, False, now=NOW) == {"path": path, "public_key": "", "age_days": 0, "rotation_due": False}
+    assert key_store(path, 30, False, now=NOW) == {"path": path, "public_key": "", "age_days": 0, "rotation_due": False,
+                                                   "mode": "", "mode_too_open": False}
     assert key_store(path, 30, True, now=NOW)["rotation_due"] is True
 
 
@@ -68,3 +70,17 @@ def test_an_unquoted_timestamp_in_a_hand_edited_store_still_gives_the_age(tmp_pa
     path.write_text("public_key: PUB\ncreated_at: 2026-09-02 12:00:00\n")  # YAML reads a datetime
     store = key_store(str(path), 90, now=NOW)
     assert (store["age_days"], store["rotation_due"]) == (90, True)
+
+
+@pytest.mark.parametrize("mode, too_open", [(0o600, False), (0o400, False), (0o644, True), (0o640, True),
+                                            (0o604, True)])
+def test_the_store_s_mode_is_reported_and_a_mode_open_to_others_flagged(tmp_path, mode, too_open):
+    path = written(tmp_path)
+    __import__("os").chmod(path, mode)
+    store = key_store(path, now=NOW)
+    assert store["mode"] == "%04o" % mode and store["mode_too_open"] is too_open
+
+
+def test_a_missing_store_has_no_mode(tmp_path):
+    store = key_store(str(tmp_path / "none.yml"), now=NOW)
+    assert store["mode"] == "" and store["mode_too_open"] is False

@@ -185,7 +185,7 @@ def test_failed_revoke_keeps_the_new_private_key_in_the_failed_result_not_the_me
 
 @pytest.mark.parametrize("overrides, message", [
     ({"description": ""}, r"^description: must not be empty"),
-    ({"description": "x" * 101}, r"^description: 101 characters"),
+    ({"description": "x" * 101}, r"^description: .* is 101 characters long; ConnectWise allows at most 100"),
 ])
 def test_bad_description_fails_before_any_request(overrides, message):
     client = FakeConnectWise()
@@ -241,3 +241,21 @@ def test_the_key_post_tells_the_client_how_to_recover():
     assert client.recover() is None
     assert [k["id"] for k in client.keys] == [5]
     assert client.writes[-1] == ("DELETE", KEYS_PATH + "/101", None)
+
+
+def test_revoke_previous_keeps_the_key_in_use_even_when_a_newer_one_exists():
+    # Another run created key 7 after the key in use (6) was stored and pushed: "all but the newest"
+    # would revoke the key the console holds.
+    client = FakeConnectWise([key(5, "2026-01-01T00:00:00Z"), key(6, "2026-01-02T00:00:00Z"),
+                              key(7, "2026-01-03T00:00:00Z")])
+    result = cw_api_key.run(params(revoke_previous=True, keep_public_key="PUB6"), client=client)
+    assert result["key"]["id"] == 6 and sorted(result["revoked"]) == [5, 7]
+    assert result["previous_keys"] == []
+
+
+def test_revoke_previous_revokes_nothing_when_the_key_to_keep_is_not_on_the_server():
+    client = FakeConnectWise([key(5, "2026-01-01T00:00:00Z"), key(6, "2026-01-02T00:00:00Z")])
+    result = cw_api_key.run(params(revoke_previous=True, keep_public_key="PUB-GONE"), client=client)
+    assert result["revoked"] == [] and client.writes == []
+    assert "not revoked" in result["warnings"][0]
+    assert [k["id"] for k in result["previous_keys"]] == [5]

@@ -133,7 +133,8 @@ def test_unchanged_member_costs_one_read_and_no_reference_lookup():
 
 def test_update_patches_only_changed_fields_with_references_as_ids():
     client = FakeConnectWise([EXISTING])
-    result = cw_api_member.run(params(name="Cisco Umbrella", email="soc@example.com", security_role="Admin"),
+    result = cw_api_member.run(params(name="Cisco Umbrella", email="soc@example.com", security_role="Admin",
+                                      takeover=True),
                                client=client)
     assert result["changed"] and not result["created"]
     assert client.writes == [("PATCH", "/system/apiMembers/42", [

@@ -167,8 +167,8 @@ class TestExtendedServer:
 class TestValidationBeforeAnyWrite:
     @pytest.mark.parametrize("name, message", [
         (" Umbrella", r"^name: ' Umbrella' has leading or trailing whitespace"),
-        ("U" * 31, r"^name: 'U{31}' is 31 characters long; ConnectWise allows at most 30$"),
-        ("   ", r"^name: must be a non-empty string$"),
+        ("U" * 31, r"^name: 'U{31}' is 31 characters long; ConnectWise allows at most 30: shorten it$"),
+        ("   ", r"^name: must not be empty$"),
     ])
     def test_bad_name_fails_without_a_request(self, name, message):
         fake = FakeConnectWise()

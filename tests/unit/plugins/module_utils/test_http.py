@@ -87,8 +87,9 @@ def test_retry_after_http_date_is_measured_from_the_server_date(session, server,
     assert clock.sleeps == [7.0]
 
 
-@pytest.mark.parametrize('value, expected', [('3600', 60.0), ('-5', 0.0), ('0', 0.0), ('1.5', 1.5)])
-def test_retry_after_is_clamped_to_zero_and_sixty_seconds(session, server, clock, value, expected):
+# A Retry-After below the floor (0, negative) is taken as no header: the rate-limit back-off, 0.5 + 0.5 * 0.5.
+@pytest.mark.parametrize('value, expected', [('3600', 60.0), ('-5', 0.75), ('0', 0.75), ('1.5', 1.5)])
+def test_retry_after_is_clamped_to_the_floor_and_sixty_seconds(session, server, clock, value, expected):
     server.script('GET', PATH, Reply(429, headers={'Retry-After': value}), Reply(200, json=[]))
     call(session, clock, retry_max_time=500)
     assert clock.sleeps == [expected]
@@ -132,7 +133,8 @@ def test_gateway_errors_are_retried_with_full_jitter_exponential_backoff(session
     server.script('GET', PATH, Reply(502), Reply(503), Reply(504), Reply(200, json=[{'id': 1}]))
     response = call(session, clock, rand=Sequence(0.25, 0.5, 0.75))
     assert response.json() == [{'id': 1}]
-    assert clock.sleeps == [0.25 * 0.5, 0.5 * 1.0, 0.75 * 2.0]
+    # Full jitter, never below the floor (0.25 * 0.5 would be 0.125 s).
+    assert clock.sleeps == [http.RETRY_FLOOR, 0.5 * 1.0, 0.75 * 2.0]
 
 
 def test_backoff_is_capped(clock):
