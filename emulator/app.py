@@ -4,6 +4,7 @@ import sys
 import threading
 
 from emulator.clock import Clock
+from emulator.clock import Clock
 from emulator.connectwise import ConnectWiseService
 from emulator.faults import FaultInjector
 from emulator.hold import WriteHold

@@ -14,9 +14,10 @@ import re
 import threading
 
 from emulator import cw_catalogue, cw_conditions, cw_lists
+from emulator.clock import ISO_FORMAT, Clock
 from emulator.cw_model import (BOARDS, COMPANY_IDENTIFIER_MAX, COMPANY_NAME_MAX, COMPANY_STATUSES, DEPARTMENTS,
                                LEVELS, LOCATIONS, MEMBER_REFERENCES, STRUCTURE_LEVELS, TIME_ZONES, Company,
-                               default_member, new_key, now_iso, touch)
+                               default_member, new_key)
 from emulator.http_types import Response
 
 CODEBASE = "v4_6_release/"
@@ -163,11 +164,13 @@ class _Context:
 class ConnectWiseService:
     """Every ConnectWise company of the emulator, and the API over them."""
 
-    def __init__(self, profile="extended", scheme="https"):
+    def __init__(self, profile="extended", scheme="https", clock=None):
         if profile not in ("extended", "public"):
             raise ValueError("profile must be 'extended' or 'public'")
         self.profile = profile
         self.scheme = scheme
+        # The emulator's shared clock: record times (_info) and token expiry follow it.
+        self.clock = clock or Clock()
         self.companies = {}
         self.lock = threading.RLock()
         self._routes = _routes()
@@ -272,7 +275,7 @@ class ConnectWiseService:
             if hmac.compare_digest(key["privateKey"].encode(), private_key.encode()):
                 member_id = key["memberId"]
         else:
-            stamp = now_iso()
+            stamp = company.now_iso()
             company.tokens = [t for t in company.tokens if t["expiration"] > stamp]
             token = next((t for t in company.tokens if t["publicKey"] == public_key), None)
             if token and hmac.compare_digest(token["privateKey"].encode(), private_key.encode()):
@@ -474,8 +477,8 @@ class ConnectWiseService:
             field = _level_field(path)
             changes[field] = _check_level(setting, field, value, "SecurityRoleSetting")
         setting.update(changes)
-        touch(setting, ctx.by)
-        touch(role, ctx.by)
+        ctx.company.touch(setting, ctx.by)
+        ctx.company.touch(role, ctx.by)
         return Response(200, self._setting_json(setting))
 
     def _patch_settings(self, ctx, role_id):
@@ -494,9 +497,9 @@ class ConnectWiseService:
         for setting in role["settings"]:
             if setting["id"] in changes:
                 setting.update(changes[setting["id"]])
-                touch(setting, ctx.by)
+                ctx.company.touch(setting, ctx.by)
                 changed.append(self._setting_json(setting))
-        touch(role, ctx.by)
+        ctx.company.touch(role, ctx.by)
         return Response(200, changed)
 
     # -- CX2 customize items ----------------------------------------------------------------
@@ -527,7 +530,7 @@ class ConnectWiseService:
             raise invalid("MySecurityCustomizeItem", "itemIdentifier", "ObjectExists",
                           "The item is already in the customize list of this role.")
         item = ctx.company.add_customize_item(role, identifier, item_identifier, ctx.by)
-        touch(role, ctx.by)
+        ctx.company.touch(role, ctx.by)
         return Response(201, self._item_json(item))
 
     def _patch_role_items(self, ctx, role_id):
@@ -561,14 +564,14 @@ class ConnectWiseService:
             if (identifier, item_identifier) not in held:
                 ctx.company.add_customize_item(role, identifier, item_identifier, ctx.by)
                 held.add((identifier, item_identifier))
-        touch(role, ctx.by)
+        ctx.company.touch(role, ctx.by)
         return Response(200, [self._item_json(i) for i in role["customize"].values()])
 
     def _delete_role_item(self, ctx, role_id, item_id):
         role = self._role(ctx, role_id)
         if role["customize"].pop(int(item_id), None) is None:
             raise not_found("MySecurityCustomizeItem", item_id)
-        touch(role, ctx.by)
+        ctx.company.touch(role, ctx.by)
         return Response(204)
 
     # ---------------------------------------------------------------------------------------
@@ -614,7 +617,7 @@ class ConnectWiseService:
         fields = self._member_fields(ctx.company, merged, current=member, require_name=True)
         replaced = default_member()
         replaced.update(fields)
-        self._apply_member(member, replaced, ctx.by)
+        self._apply_member(ctx.company, member, replaced, ctx.by)
         return Response(200, self._member_json(ctx, member))
 
     def _patch_member(self, ctx, member_id):
@@ -629,15 +632,15 @@ class ConnectWiseService:
                 raise invalid("ApiMember", path, "InvalidField", "The field %s cannot be changed." % path)
             body[field] = {parts[1].lower(): value} if len(parts) == 2 else value
         fields = self._member_fields(ctx.company, body, current=member, require_name=False)
-        self._apply_member(member, fields, ctx.by)
+        self._apply_member(ctx.company, member, fields, ctx.by)
         return Response(200, self._member_json(ctx, member))
 
     @staticmethod
-    def _apply_member(member, fields, by):
+    def _apply_member(company, member, fields, by):
         if "inactiveFlag" in fields and fields["inactiveFlag"] != member["inactiveFlag"]:
-            fields.setdefault("inactiveDate", now_iso() if fields["inactiveFlag"] else None)
+            fields.setdefault("inactiveDate", company.now_iso() if fields["inactiveFlag"] else None)
         member.update(fields)
-        touch(member, by)
+        company.touch(member, by)
 
     def _member_fields(self, company, body, current, require_name):
         """Validate the writable fields of ``body``; return them in stored form."""
@@ -739,7 +742,7 @@ class ConnectWiseService:
         member = ctx.company.member_by_identifier(identifier)
         if member is None:
             raise CwError(404, "NotFound", "Member %s was not found." % identifier)
-        expiration = (datetime.datetime.now(datetime.timezone.utc) + TOKEN_LIFETIME).strftime("%Y-%m-%dT%H:%M:%SZ")
+        expiration = (ctx.company.clock.now() + TOKEN_LIFETIME).strftime(ISO_FORMAT)
         token = {"publicKey": new_key(), "privateKey": new_key(), "expiration": expiration,
                  "memberId": member["id"]}
         ctx.company.tokens.append(token)
@@ -824,7 +827,7 @@ class ConnectWiseService:
         with self.lock:
             if company_id.lower() in self.companies:
                 raise AlreadyExists("ConnectWise company %s exists already" % company_id)
-            company = Company(company_id, name, client_id)
+            company = Company(company_id, name, client_id, self.clock)
             company.seed_companies()
             admin_role = company.create_role("Admin", "system", admin_flag=True, level="All")
             for screen in cw_catalogue.SETUP_SCREENS:
@@ -880,13 +883,13 @@ class ConnectWiseService:
                     screens.append(screen)
             for setting, change in updates:
                 setting.update(change)
-                touch(setting, "admin")
+                company.touch(setting, "admin")
             if screens is not None:
                 role["customize"] = {k: v for k, v in role["customize"].items()
                                      if v["customizeIdentifier"] != "SystemTableSetup"}
                 for screen in screens:
                     company.add_customize_item(role, "SystemTableSetup", screen["id"], "admin")
-            touch(role, "admin")
+            company.touch(role, "admin")
             return self._role_state(role)
 
     def manual_member_key(self, company_id, member_identifier, description):
@@ -1004,7 +1007,7 @@ class ConnectWiseService:
         with self.lock:
             self.companies = {}
             for entry in (data or {}).get("companies", []):
-                company = Company.from_dict(entry)
+                company = Company.from_dict(entry, self.clock)
                 self.companies[company.company_id.lower()] = company
 
     def reset(self):

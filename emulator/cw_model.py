@@ -3,11 +3,11 @@
 Plain dicts keyed by id, so that a snapshot is a JSON document and a restore is its inverse.
 """
 
-import datetime
 import secrets
 import string
 
 from emulator import cw_catalogue
+from emulator.clock import Clock
 
 LEVELS = ("None", "My", "All")
 
@@ -41,29 +41,20 @@ COMPANY_NAME_MAX = 50
 KEY_ALPHABET = string.ascii_letters + string.digits
 
 
-def now_iso():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def new_key():
     """A 16-character key, the length ConnectWise's UI shows."""
     return "".join(secrets.choice(KEY_ALPHABET) for _unused in range(16))
 
 
-def info(by):
-    stamp = now_iso()
-    return {"dateEntered": stamp, "enteredBy": by, "lastUpdated": stamp, "updatedBy": by}
-
-
-def touch(record, by):
-    record["info"]["lastUpdated"] = now_iso()
-    record["info"]["updatedBy"] = by
-
-
 class Company:
-    """One isolated tenant."""
+    """One isolated tenant.
 
-    def __init__(self, company_id, name=None, client_id=None):
+    ``clock`` is the emulator's shared clock (not part of the snapshot): every record time and
+    every token expiry of the company follows it.
+    """
+
+    def __init__(self, company_id, name=None, client_id=None, clock=None):
+        self.clock = clock or Clock()
         self.company_id = company_id
         self.name = name or company_id
         self.client_id = client_id
@@ -76,6 +67,18 @@ class Company:
         # seeded clients; more through the control API.
         self.companies = {}
 
+    # -- record times (``_info``) ------------------------------------------------------------
+    def now_iso(self):
+        return self.clock.iso()
+
+    def info(self, by):
+        stamp = self.now_iso()
+        return {"dateEntered": stamp, "enteredBy": by, "lastUpdated": stamp, "updatedBy": by}
+
+    def touch(self, record, by):
+        record["info"]["lastUpdated"] = self.now_iso()
+        record["info"]["updatedBy"] = by
+
     def next_id(self, kind):
         self.counters[kind] = self.counters.get(kind, 0) + 1
         return self.counters[kind]
@@ -85,13 +88,13 @@ class Company:
         role_id = self.next_id("role")
         role = {
             "id": role_id, "name": name, "adminFlag": bool(admin_flag), "inactiveFlag": bool(inactive_flag),
-            "info": info(by), "settings": [], "customize": {},
+            "info": self.info(by), "settings": [], "customize": {},
         }
         for function in cw_catalogue.FUNCTIONS:
             role["settings"].append({
                 "id": self.next_id("setting"), "function": function["index"],
                 "addLevel": level, "editLevel": level, "deleteLevel": level, "inquireLevel": level,
-                "info": info(by),
+                "info": self.info(by),
             })
         self.roles[role_id] = role
         return role
@@ -109,7 +112,7 @@ class Company:
 
     def add_customize_item(self, role, customize_identifier, item_identifier, by):
         item = {"id": self.next_id("customize"), "customizeIdentifier": customize_identifier,
-                "itemIdentifier": str(item_identifier), "info": info(by)}
+                "itemIdentifier": str(item_identifier), "info": self.info(by)}
         role["customize"][item["id"]] = item
         return item
 
@@ -122,14 +125,14 @@ class Company:
         member = default_member()
         member.update(fields)
         member["id"] = self.next_id("member")
-        member["info"] = info(by)
+        member["info"] = self.info(by)
         self.members[member["id"]] = member
         return member
 
     def create_key(self, member, description, by, public_key=None, private_key=None):
         key = {
             "id": self.next_id("key"), "memberId": member["id"], "description": description,
-            "publicKey": public_key or new_key(), "privateKey": private_key or new_key(), "info": info(by),
+            "publicKey": public_key or new_key(), "privateKey": private_key or new_key(), "info": self.info(by),
         }
         self.keys[key["id"]] = key
         return key
@@ -168,8 +171,8 @@ class Company:
         }
 
     @classmethod
-    def from_dict(cls, data):
-        company = cls(data["company_id"], data.get("name"), data.get("client_id"))
+    def from_dict(cls, data, clock=None):
+        company = cls(data["company_id"], data.get("name"), data.get("client_id"), clock)
         company.counters = dict(data.get("counters", {}))
         for role in data.get("roles", []):
             role = dict(role)
