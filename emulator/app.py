@@ -4,7 +4,6 @@ import sys
 import threading
 
 from emulator.clock import Clock
-from emulator.clock import Clock
 from emulator.connectwise import ConnectWiseService
 from emulator.faults import FaultInjector
 from emulator.hold import WriteHold
