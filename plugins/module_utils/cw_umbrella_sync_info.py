@@ -87,15 +87,17 @@ SYNC_PARTS = (
     SyncPart("read configurations", "Companies", "Configurations", "inquire", "GET /company/configurations"),
     SyncPart("create configurations", "Companies", "Configurations", "add", "POST /company/configurations"),
     SyncPart("update configurations", "Companies", "Configurations", "edit",
-             "PUT /company/configurations/{id}"),
+             "PATCH /company/configurations/{id}"),
     SyncPart("read its configuration type", "System", "Table Setup", "inquire",
              "GET /company/configurations/types", allow=("Company / Configuration",)),
     SyncPart("create its configuration type and questions", "System", "Table Setup", "add",
              "POST /company/configurations/types"),
-    SyncPart("update its configuration type's questions", "System", "Table Setup", "edit",
+    SyncPart("change its configuration type's questions", "System", "Table Setup", "edit",
              "PUT /company/configurations/types/{id}/questions/{id}"),
-    SyncPart("offer boards and priorities in the console", "System", "Table Setup", "inquire",
-             "GET /service/boards", allow=("Service / Service Board", "Service / Priority")),
+    SyncPart("offer service boards in the console", "System", "Table Setup", "inquire", "GET /service/boards",
+             allow=("Service / Service Board",)),
+    SyncPart("offer priorities in the console", "System", "Table Setup", "inquire", "GET /service/priorities",
+             allow=("Service / Priority",)),
     SyncPart("read its tickets", "Service Desk", "Service Tickets", "inquire", "GET /service/tickets/{id}"),
     SyncPart("open tickets", "Service Desk", "Service Tickets", "add", "POST /service/tickets"),
     SyncPart("append to open tickets", "Service Desk", "Service Tickets", "edit",
@@ -215,6 +217,11 @@ def _info(record, key):
 
 def _same(a, b):
     return isinstance(a, str) and isinstance(b, str) and a.casefold() == b.casefold()
+
+
+def _or(phrases):
+    phrases = list(phrases)
+    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
 
 
 def _name_of(reference):
@@ -337,21 +344,26 @@ class RoleCheck(object):
             return []
         allowed = self._customize_labels()
         catalogue = perms.Catalogue(settings)
-        lines = []
+        # One line per missing permission, naming every part of the sync it breaks.
+        short = {}
         for part in SYNC_PARTS:
             record = catalogue.find(part.module, part.function)
             actual = perms.levels_of(record)[part.action] if record else "None"
-            label = perms.label(part.module, part.function)
             if not perms.level_satisfies(actual, NEEDED_LEVEL):
-                answer = "its %s answers 403" % part.requests if actual == "None" else \
-                    "it has %s, which leaves out records other members wrote" % actual
-                lines.append(u"Umbrella cannot %s: role '%s' lacks %s %s (%s)"
-                             % (part.what, name, label, part.action, answer))
+                key = (perms.label(part.module, part.function) + " " + part.action, actual)
+                short.setdefault(key, []).append(part)
             elif allowed is not None:
-                absent = [table for table in part.allow if table.casefold() not in allowed]
-                if absent:
-                    lines.append(u"Umbrella cannot %s: role '%s' lacks %s allow: %s (its %s answers 403)"
-                                 % (part.what, name, perms.table_setup_label(), ", ".join(absent), part.requests))
+                for table in part.allow:
+                    if table.casefold() not in allowed:
+                        key = (u"%s allow: %s" % (perms.table_setup_label(), table), "None")
+                        short.setdefault(key, []).append(part)
+        lines = []
+        for (permission, actual), parts in short.items():
+            requests = ", ".join(part.requests for part in parts)
+            answer = "its %s answer%s 403" % (requests, "s" if len(parts) == 1 else "") if actual == "None" else \
+                "it has %s, which leaves out records other members wrote" % actual
+            lines.append(u"Umbrella cannot %s: role '%s' lacks %s (%s)"
+                         % (_or(part.what for part in parts), name, permission, answer))
         return lines
 
     def _customize_labels(self):

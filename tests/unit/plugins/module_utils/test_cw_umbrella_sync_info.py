@@ -396,7 +396,11 @@ def test_configurations_unreadable_fails_naming_the_permission():
      "(its POST /company/configurations answers 403)"),
     (("Companies", "Configurations"), 1,
      "Umbrella cannot update configurations: role 'Umbrella' lacks Companies › Configurations edit "
-     "(its PUT /company/configurations/{id} answers 403)"),
+     "(its PATCH /company/configurations/{id} answers 403)"),
+    (("System", "Table Setup"), 3,
+     "Umbrella cannot read its configuration type, offer service boards in the console or offer priorities in the "
+     "console: role 'Umbrella' lacks System › Table Setup inquire (its GET /company/configurations/types, "
+     "GET /service/boards, GET /service/priorities answer 403)"),
     (("Companies", "Company Maintenance"), 3,
      "Umbrella cannot find the company of a mapped customer: role 'Umbrella' lacks Companies › Company Maintenance "
      "inquire (its GET /company/companies answers 403)"),
@@ -433,10 +437,10 @@ def test_the_guides_role_has_no_finding_and_my_is_named():
 def test_missing_table_setup_entries_are_named():
     fake = FakeSync()
     synced(fake, ["Contoso"])
-    fake.allow = [1]
+    fake.allow = [1, 9]
     assert sync.run(params(), client=fake)["findings"] == [
-        "Umbrella cannot offer boards and priorities in the console: role 'Umbrella' lacks System › Table Setup "
-        "allow: Service / Service Board, Service / Priority (its GET /service/boards answers 403)"]
+        "Umbrella cannot offer service boards in the console: role 'Umbrella' lacks System › Table Setup "
+        "allow: Service / Service Board (its GET /service/boards answers 403)"]
 
 
 def test_role_unreadable_or_customize_list_unsupported_says_what_was_not_checked():
