@@ -151,15 +151,19 @@ class SyncRun:
         self.at = at
         self.type_name = type_name
         self.errors = []
+        self._failures = []
         self.configurations = {"created": 0, "updated": 0}
         self.tickets = {"opened": 0, "appended": 0}
 
     def attempt(self, step, *args):
-        """Run one part; a failed request is recorded and the part's result is None."""
+        """Run one part; a failed request is recorded once and is the part's result."""
         try:
             return step(*args)
         except CallFailed as failure:
-            self.errors.append(failure.as_error())
+            if not any(failure is seen for seen in self._failures):
+                # A part that fails for another's refused request (no board, no type) adds nothing new.
+                self._failures.append(failure)
+                self.errors.append(failure.as_error())
             return failure
 
     def run(self):

@@ -1,0 +1,390 @@
+"""Umbrella's side of the PSA integration (emulator/umbrella_sync.py), through the real emulator process.
+
+Every console here holds a key of an API member whose role is the seed's role (the collection's
+``psa_role_permissions`` default), or that role with one permission taken away: the sync's requests
+really go through the emulator's HTTPS surface and its permission checks.
+"""
+
+import copy
+import time
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT, seed_tenant, unique
+from support.emulator import EmulatorProcess
+from test_umbrella_http import UmbrellaHttp, _org_ids
+
+SEED_PERMISSIONS = yaml.safe_load((REPO_ROOT / "roles" / "psa_integration" / "defaults" / "main.yml")
+                                  .read_text(encoding="utf-8"))["psa_role_permissions"]
+BOARD = "Umbrella Alerts"
+THRESHOLD = 10
+TYPE_NAME = "Umbrella"
+QUESTION_COUNT = 9
+
+
+def role_settings(permissions):
+    """The control act's settings and customize list for a role holding ``permissions``."""
+    settings = [{"module": p["module"], "function": p["function"],
+                 **{action: p.get(action, "None") for action in ("add", "edit", "delete", "inquire")}}
+                for p in permissions]
+    customize = [label for p in permissions for label in p.get("allow") or []]
+    return settings, customize
+
+
+def without(permissions, function=None, action=None, label=None):
+    """The seed's permissions with one level (or one customize item) taken away."""
+    reduced = copy.deepcopy(permissions)
+    for permission in reduced:
+        if permission["function"] == function:
+            permission[action] = "None"
+        if label in (permission.get("allow") or []):
+            permission["allow"].remove(label)
+    return reduced
+
+
+class Console:
+    """An Umbrella console wired to a ConnectWise company through a member holding the given role."""
+
+    CUSTOMERS = (("Contoso Umbrella", "Contoso"), ("Fabrikam Umbrella", "Fabrikam"),
+                 ("Ghost Umbrella", "NO-SUCH-CO"), ("Unmapped Umbrella", None))
+
+    def __init__(self, emulator, permissions=SEED_PERMISSIONS):
+        self.emulator = emulator
+        self.control = emulator.control
+        self.cw = seed_tenant(emulator)          # the MSP's company, spoken to with its admin key
+        self.role, self.member, self.key = self.cw.member_with_role(unique("Umbrella", 12))
+        self.set_role(permissions)
+        self.org_id = next(_org_ids)
+        self.api_key, self.api_secret = "key-%d" % self.org_id, "secret-%d" % self.org_id
+        self.control.create_tenant(name="umbrella-%d" % self.org_id, umbrella={
+            "org_id": self.org_id, "api_key": self.api_key, "api_secret": self.api_secret})
+        created = self.control.request("POST", "umbrella/%d/customers" % self.org_id,
+                                       {"names": [name for name, _company in self.CUSTOMERS]}, expect=201).json()
+        self.customers = {}
+        for record, (_name, company) in zip(created, self.CUSTOMERS):
+            self.customers[company] = record["customerId"]
+            if company is not None:
+                self.control.request("POST", "umbrella/%d/customers/%d/connectwise" % (
+                    self.org_id, record["customerId"]), {"connectwiseCompanyId": company}, expect=200)
+        self.control.umbrella_psa_form(self.org_id, {
+            "psa": "connectwise", "enabled": True,
+            "connectwise": {"site": "api-na.myconnectwise.net", "companyId": self.cw.company_id,
+                            "publicKey": self.key["publicKey"], "privateKey": self.key["privateKey"]},
+            "ticketing": {"serviceBoard": BOARD, "queryThreshold": THRESHOLD}})
+
+    def set_role(self, permissions):
+        settings, customize = role_settings(permissions)
+        self.control.cw_role_settings(self.cw.company_id, self.role["id"], settings, customize)
+
+    def sync(self):
+        return self.control.psa_sync(self.org_id)
+
+    def botnet(self, count, identity="laptop-7", company="Contoso"):
+        return self.control.botnet_events(self.org_id, self.customers[company], identity, count)
+
+    # -- what anyone can read back in ConnectWise (here with the admin key) ----------------------
+    def all(self, path, conditions=None):
+        params = {"pageSize": 1000}
+        if conditions:
+            params["conditions"] = conditions
+        response = self.cw.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def configuration_types(self):
+        return self.all("/company/configurations/types", 'name="%s"' % TYPE_NAME)
+
+    def configurations(self):
+        types = self.configuration_types()
+        return self.all("/company/configurations", "type/id=%d" % types[0]["id"]) if types else []
+
+    def tickets(self):
+        return self.all("/service/tickets")
+
+    def direct(self, method, path):
+        """The same request made directly with the console's key, to read the vendor's own answer."""
+        return self.cw.request(method, path, json_body={} if method in ("POST", "PATCH", "PUT") else None,
+                               public_key=self.key["publicKey"], private_key=self.key["privateKey"])
+
+
+def customer_results(report):
+    return {entry["connectwiseCompanyId"]: entry["result"] for entry in report["customers"]}
+
+
+@pytest.fixture
+def console(extended_emulator):
+    return Console(extended_emulator)
+
+
+# -- a full sync, then another ------------------------------------------------------------------
+
+def test_first_sync_creates_the_type_its_questions_and_one_configuration_per_mapped_customer(console):
+    report = console.sync()
+    assert report["ok"] is True, report["errors"]
+    assert report["errors"] == []
+    assert report["configurations"] == {"created": 2, "updated": 0}
+    assert customer_results(report) == {"Contoso": "synced", "Fabrikam": "synced", "NO-SUCH-CO": "no such company"}
+    assert report["tickets"] == {"opened": 0, "appended": 0}
+
+    (config_type,) = console.configuration_types()
+    assert config_type["_info"]["enteredBy"] == console.member["identifier"]
+    questions = console.all("/company/configurations/types/%d/questions" % config_type["id"])
+    assert len(questions) == QUESTION_COUNT
+    assert {"Service Status", "Efficacy", "Top Blocked Domains", "Threats Prevented (last 24 hours)",
+            "Infections Contained (last 24 hours)"} <= {q["question"] for q in questions}
+
+    configurations = console.configurations()
+    assert sorted(c["company"]["identifier"] for c in configurations) == ["Contoso", "Fabrikam"]
+    for configuration in configurations:
+        assert configuration["_info"]["updatedBy"] == console.member["identifier"]
+        answers = {q["question"]: q["answer"] for q in configuration["questions"]}
+        assert answers["Service Status"] == "Active"
+        assert answers["Last Synchronized"] == report["at"]
+    assert console.control.last_psa_sync(console.org_id) == report
+
+
+def test_second_sync_updates_the_same_configurations_with_fresh_answers(console):
+    first = console.sync()
+    before = {c["id"]: c for c in console.configurations()}
+    moved = console.control.advance_clock(2)
+    second = console.sync()
+    assert second["ok"] is True, second["errors"]
+    assert second["configurations"] == {"created": 0, "updated": 2}
+    assert first["at"] < moved["now"] <= second["at"]
+    after = {c["id"]: c for c in console.configurations()}
+    assert set(after) == set(before)
+    assert len(console.configuration_types()) == 1
+    config_type = console.configuration_types()[0]
+    assert len(console.all("/company/configurations/types/%d/questions" % config_type["id"])) == QUESTION_COUNT
+    for configuration in after.values():
+        answers = {q["question"]: q["answer"] for q in configuration["questions"]}
+        assert answers["Last Synchronized"] == second["at"]
+        assert configuration["_info"]["updatedBy"] == console.member["identifier"]
+
+
+def test_the_clock_moves_the_reports_time(console):
+    first = console.sync()
+    moved = console.control.advance_clock(30)
+    assert moved["offset_hours"] >= 30
+    second = console.sync()
+    # Thirty hours later, within the seconds the test itself takes.
+    elapsed = _seconds(second["at"]) - _seconds(first["at"])
+    assert 30 * 3600 <= elapsed < 30 * 3600 + 120
+
+
+def _seconds(iso):
+    return time.mktime(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+# -- tickets ------------------------------------------------------------------------------------
+
+def test_botnet_events_over_the_threshold_open_one_ticket_then_a_note(console):
+    console.botnet(THRESHOLD + 5)
+    console.botnet(THRESHOLD, identity="printer-2")          # at the threshold: no ticket
+    first = console.sync()
+    assert first["ok"] is True, first["errors"]
+    assert first["tickets"] == {"opened": 1, "appended": 0}
+    (ticket,) = console.tickets()
+    assert ticket["board"]["name"] == BOARD
+    assert ticket["company"]["identifier"] == "Contoso"
+    assert "laptop-7" in ticket["summary"]
+    assert ticket["_info"]["enteredBy"] == console.member["identifier"]
+
+    assert console.sync()["tickets"] == {"opened": 0, "appended": 0}   # events consumed
+    console.botnet(THRESHOLD + 1)
+    third = console.sync()
+    assert third["tickets"] == {"opened": 0, "appended": 1}
+    assert [t["id"] for t in console.tickets()] == [ticket["id"]]       # no duplicate
+    notes = console.all("/service/tickets/%d/notes" % ticket["id"])
+    assert len(notes) == 1 and "%d blocked botnet events" % (THRESHOLD + 1) in notes[0]["text"]
+
+
+def test_a_ticket_refused_keeps_its_events_for_the_next_sync(extended_emulator):
+    console = Console(extended_emulator, without(SEED_PERMISSIONS, "Service Tickets", "add"))
+    console.botnet(THRESHOLD + 3)
+    refused = console.sync()
+    assert refused["tickets"] == {"opened": 0, "appended": 0}
+    assert [e["request"] for e in refused["errors"]] == ["POST /service/tickets"]
+    console.set_role(SEED_PERMISSIONS)
+    assert console.sync()["tickets"] == {"opened": 1, "appended": 0}
+    assert len(console.tickets()) == 1
+
+
+# -- mapping ------------------------------------------------------------------------------------
+
+def test_an_unknown_company_id_links_nothing(console):
+    report = console.sync()
+    assert customer_results(report)["NO-SUCH-CO"] == "no such company"
+    assert "NO-SUCH-CO" not in {c["company"]["identifier"] for c in console.configurations()}
+    # The unmapped customer is not part of the sync at all.
+    assert console.customers[None] not in {entry["customerId"] for entry in report["customers"]}
+
+
+# -- each permission of the seed's role taken away in turn -------------------------------------
+
+def _takeaways():
+    for permission in SEED_PERMISSIONS:
+        for action in ("add", "edit", "inquire"):
+            if permission.get(action, "None") != "None":
+                yield pytest.param(permission["function"], action, None,
+                                   id="%s-%s" % (permission["function"], action))
+        for label in permission.get("allow") or []:
+            yield pytest.param(None, None, label, id=label)
+
+
+# What each missing permission breaks: the refused requests (in the order the sync makes them), whether
+# it shows on a first sync or only on the next one (an update, an open ticket), and which parts still
+# work. "configurations" and "tickets" are the parts; "companies" is the lookup of mapped customers.
+EXPECTED = {
+    ("Company Maintenance", "inquire"): (1, ["GET /company/companies"], {"tickets"}),
+    ("Configurations", "inquire"): (1, ["GET /company/configurations"], {"tickets"}),
+    ("Configurations", "add"): (1, ["POST /company/configurations"], {"tickets"}),
+    ("Configurations", "edit"): (2, ["PATCH /company/configurations/{id}"], {"tickets"}),
+    ("Table Setup", "inquire"): (1, ["GET /service/boards", "GET /service/priorities",
+                                     "GET /company/configurations/types"], set()),
+    ("Table Setup", "add"): (1, ["POST /company/configurations/types"], {"tickets"}),
+    ("Service Tickets", "add"): (1, ["POST /service/tickets"], {"configurations"}),
+    ("Service Tickets", "inquire"): (2, ["GET /service/tickets/{id}"], {"configurations"}),
+    ("Service Tickets", "edit"): (2, ["POST /service/tickets/{id}/notes"], {"configurations"}),
+    "Company / Configuration": (1, ["GET /company/configurations/types"], {"tickets"}),
+    "Service / Service Board": (1, ["GET /service/boards"], {"configurations"}),
+    "Service / Priority": (1, ["GET /service/priorities"], {"configurations", "tickets"}),
+}
+
+
+@pytest.mark.parametrize("function, action, label", list(_takeaways()))
+def test_each_permission_taken_away_fails_exactly_the_part_that_needs_it(extended_emulator, function, action,
+                                                                           label):
+    key = label if label is not None else (function, action)
+    assert key in EXPECTED, "the seed's role grants %s: say what the sync needs it for" % (key,)
+    phase, refused, working = EXPECTED[key]
+    reduced = without(SEED_PERMISSIONS, function, action, label)
+    console = Console(extended_emulator, SEED_PERMISSIONS if phase == 2 else reduced)
+    if phase == 2:
+        console.botnet(THRESHOLD + 1)
+        assert console.sync()["ok"] is True
+        console.set_role(reduced)
+    console.botnet(THRESHOLD + 2)
+    report = console.sync()
+
+    assert report["ok"] is False
+    assert [error["request"] for error in report["errors"]] == refused
+    for error in report["errors"]:
+        assert error["status"] == 403, error
+        method, path = error["request"].split(" ", 1)
+        path = _concrete(path, console)
+        vendor = console.direct(method, path)
+        assert vendor.status_code == 403 and error["message"] == vendor.json()["message"]
+    results = customer_results(report)
+    assert results["NO-SUCH-CO"] == ("failed" if refused == ["GET /company/companies"] else "no such company")
+    if "configurations" in working:
+        assert results["Contoso"] == results["Fabrikam"] == "synced"
+        assert sum(report["configurations"].values()) == 2
+    else:
+        assert results["Contoso"] == results["Fabrikam"] == "failed"
+        assert report["configurations"] == {"created": 0, "updated": 0}
+    expected_tickets = {"opened": 0, "appended": 0}
+    if "tickets" in working:
+        expected_tickets["opened" if phase == 1 else "appended"] = 1
+    assert report["tickets"] == expected_tickets
+    status = console.emulator.control.state()["umbrella"]["orgs"][str(console.org_id)]["psaStatus"]
+    first = report["errors"][0]
+    assert status["ok"] is False and status["lastSyncAt"] == report["at"]
+    assert status["lastError"] == "%s: 403 %s" % (first["request"], first["message"])
+
+
+def _concrete(path, console):
+    """A report's ``/{id}`` path with the ids the sync used, to ask the vendor directly."""
+    if "/service/tickets/{id}" in path:
+        return path.replace("{id}", str(console.tickets()[0]["id"]))
+    if "/company/configurations/{id}" in path:
+        return path.replace("{id}", str(console.configurations()[0]["id"]))
+    return path
+
+
+def test_a_revoked_key_or_an_inactive_member_answers_every_request_401(extended_emulator):
+    revoked = Console(extended_emulator)
+    keys = revoked.cw.get("/system/apiMembers/%d/apiKeys" % revoked.member["id"]).json()
+    assert revoked.cw.delete("/system/apiMembers/%d/apiKeys/%d" % (revoked.member["id"], keys[0]["id"])) \
+        .status_code == 204
+    inactive = Console(extended_emulator)
+    assert inactive.cw.patch("/system/apiMembers/%d" % inactive.member["id"], [
+        {"op": "replace", "path": "inactiveFlag", "value": True}]).status_code == 200
+    for console in (revoked, inactive):
+        console.botnet(THRESHOLD + 1)
+        report = console.sync()
+        assert report["ok"] is False
+        assert report["errors"] and {error["status"] for error in report["errors"]} == {401}
+        assert report["configurations"] == {"created": 0, "updated": 0}
+        assert report["tickets"] == {"opened": 0, "appended": 0}
+        assert {entry["result"] for entry in report["customers"]} == {"failed"}
+        assert console.tickets() == [] and console.configurations() == []
+
+
+# -- the control API ----------------------------------------------------------------------------
+
+def test_control_api_answers(console):
+    control = console.control
+    assert control.request("GET", "umbrella/%d/psa/sync" % console.org_id).status_code == 404
+    assert control.request("GET", "umbrella/999999999/psa/sync").status_code == 404
+    assert control.request("POST", "umbrella/999999999/psa/sync", {}).status_code == 404
+    bad_events = [{}, {"customerId": "1", "identity": "x", "count": 1},
+                  {"customerId": console.customers["Contoso"], "identity": "", "count": 1},
+                  {"customerId": console.customers["Contoso"], "identity": "x", "count": 0},
+                  {"customerId": console.customers["Contoso"], "identity": "x", "count": True}]
+    for body in bad_events:
+        assert control.request("POST", "umbrella/%d/botnet-events" % console.org_id, body).status_code == 400, body
+    assert control.request("POST", "umbrella/%d/botnet-events" % console.org_id, {
+        "customerId": 1, "identity": "x", "count": 1}).status_code == 404
+    assert control.request("POST", "umbrella/999999999/botnet-events", {
+        "customerId": console.customers["Contoso"], "identity": "x", "count": 1}).status_code == 404
+    for hours in (0, -1, "2", None, True):
+        assert control.request("POST", "clock", {"advance_hours": hours}).status_code == 400, hours
+    no_psa = next(_org_ids)
+    control.create_tenant(name="umbrella-%d" % no_psa, umbrella={"org_id": no_psa, "api_key": "key-%d" % no_psa})
+    assert control.request("POST", "umbrella/%d/psa/sync" % no_psa, {}).status_code == 409
+
+
+# -- the console's integration status (UX3) -----------------------------------------------------
+
+def test_status_route_shows_the_last_sync_in_extended(console):
+    http = UmbrellaHttp(console.emulator)
+    token = http.token(console.api_key, console.api_secret)
+    before = http.call("GET", "/admin/v2/psa/status", token)
+    assert before.status_code == 200
+    assert before.json() == {"lastSyncAt": None, "ok": None, "lastError": None, "lastSuccessfulSyncAt": None}
+    report = console.sync()
+    after = http.call("GET", "/admin/v2/psa/status", token).json()
+    assert after == {"lastSyncAt": report["at"], "ok": True, "lastError": None, "lastSuccessfulSyncAt": report["at"]}
+    assert http.call("GET", "/admin/v2/psa/status", "not-a-token").status_code == 401
+
+
+def test_status_route_is_absent_in_public_and_the_sync_still_runs(public_emulator):
+    console = Console(public_emulator)
+    report = console.sync()
+    assert report["ok"] is True, report["errors"]
+    http = UmbrellaHttp(public_emulator)
+    answer = http.call("GET", "/admin/v2/psa/status", http.token(console.api_key, console.api_secret))
+    assert answer.status_code == 404 and answer.json() == {"message": "Not Found"}
+
+
+# -- on a clock ---------------------------------------------------------------------------------
+
+def test_sync_interval_runs_the_sync_by_itself_and_stops_cleanly():
+    with EmulatorProcess(profile="extended", extra_args=["--sync-interval", "0.5"]) as emulator:
+        console = Console(emulator)
+        console.botnet(THRESHOLD + 4)
+        deadline = time.monotonic() + 20
+        while console.control.request("GET", "umbrella/%d/psa/sync" % console.org_id).status_code == 404:
+            assert time.monotonic() < deadline, "no scheduled sync within 20 s: %s" % emulator.stderr()
+            time.sleep(0.2)
+        deadline = time.monotonic() + 20
+        while not console.tickets():
+            assert time.monotonic() < deadline, console.control.last_psa_sync(console.org_id)
+            time.sleep(0.2)
+        assert console.control.last_psa_sync(console.org_id)["ok"] is True
+        assert len(console.configurations()) == 2
+        time.sleep(1.2)   # two more passes: still one ticket, still two configurations
+        assert len(console.tickets()) == 1 and len(console.configurations()) == 2
+        assert emulator.stop() == 0
