@@ -42,7 +42,10 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.cw_security_role 
     settings_path,
 )
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import EngineError
-from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella_psa_company_mapping import lookup_companies
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella_psa_company_mapping import (
+    lookup_companies,
+    read_mappings_file,
+)
 
 TYPES_PATH = "/company/configurations/types"
 CONFIGURATIONS_PATH = "/company/configurations"
@@ -124,13 +127,41 @@ def _text(params, option):
     return value
 
 
-def expected(value):
-    """The expected company identifiers (casefold-unique, in order) from ``expected_companies``.
+MAPPING_FILE_SUFFIXES = (".csv", ".yml", ".yaml", ".json")
 
-    Accepts a list of identifiers; the ``mappings`` entries of umbrella_psa_company_mapping
-    (``{customer, company}``), a registered result or dict holding them (``mappings``, ``mapping``) or
-    its ``changes`` (``after``); and the console's own mapping records (``connectwiseCompanyId``).
+
+class Expected(object):
+    """The expected company identifiers (casefold-unique, in order), or ``known=False`` with ``why``."""
+
+    def __init__(self, identifiers, known=True, why=None):
+        self.identifiers = identifiers
+        self.known = known
+        self.why = why
+
+
+def expected(value):
+    """What ``expected_companies`` expects.
+
+    Accepts a list of identifiers; the entries of umbrella_psa_company_mapping's ``mappings`` option
+    or file (``{customer, company}``), or a dictionary holding them (``mappings``, ``mapping``); the
+    absolute path of that mapping file; the console's own mapping records (``connectwiseCompanyId``);
+    a ``{customer: company}`` dictionary; and a registered result of that module, whose ``changes``
+    name every mapped company only when the run changed them all (``summary.mapped``).
     """
+    if isinstance(value, dict) and "changes" in value and isinstance(value.get("summary"), dict):
+        after = [change.get("after") for change in value.get("changes") or [] if isinstance(change, dict)]
+        mapped = value["summary"].get("mapped")
+        if len([a for a in after if a]) != mapped:
+            return Expected([], known=False, why=(
+                "expected_companies: the mapping result names only the %d customers its run changed, of %s mapped; "
+                "every company with a configuration of the member was judged on its own. Pass the mapping file's "
+                "path or its entries to judge every mapped customer" % (len(after), mapped)))
+        value = after
+    if isinstance(value, str) and value.startswith("/") and value.lower().endswith(MAPPING_FILE_SUFFIXES):
+        try:
+            value = [entry.company for entry in read_mappings_file(value)]
+        except EngineError as exc:
+            raise EngineError("expected_companies: %s" % exc.msg)
     found = []
     _collect(value, "expected_companies", found)
     unique, seen = [], set()
@@ -138,7 +169,7 @@ def expected(value):
         if identifier.casefold() not in seen:
             seen.add(identifier.casefold())
             unique.append(identifier)
-    return unique
+    return Expected(unique)
 
 
 def _collect(value, where, found):
@@ -158,7 +189,7 @@ def _collect(value, where, found):
             _collect(item, "%s[%d]" % (where, index), found)
         return
     if isinstance(value, dict):
-        for key in ("mappings", "mapping", "changes"):
+        for key in ("mappings", "mapping"):
             if key in value:
                 _collect(value[key], "%s.%s" % (where, key), found)
                 return
@@ -395,11 +426,12 @@ def run(params, check_mode=False, client=None):
     if isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 1:
         raise EngineError("max_age_hours: %r must be a whole number of hours, at least 1 (Umbrella syncs daily; "
                           "26 allows for a late run)" % (max_age,))
-    wanted = expected(params.get("expected_companies"))
+    expectation = expected(params.get("expected_companies"))
+    wanted = expectation.identifiers
     if client is None:
         client = ConnectWiseClient.from_params(params)
 
-    findings = []
+    findings = [] if expectation.known else [expectation.why]
     try:
         types = read_types(client, member, type_name)
     except ConnectWiseAuthError as exc:

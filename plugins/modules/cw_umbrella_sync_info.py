@@ -63,10 +63,12 @@ options:
     description:
       - The companies Umbrella should sync - the ConnectWise company identifiers of the mapped customers.
       - A list of identifiers; or the entries of the O(msp.umbrella_psa.umbrella_psa_company_mapping#module:mappings)
-        option or of its mapping file (C({customer, company})); or a dictionary holding such a list under C(mappings)
-        or C(mapping), or a C({customer: company}) dictionary. A registered result of
-        M(msp.umbrella_psa.umbrella_psa_company_mapping) is accepted too, but it lists only what that run changed
-        (C(changes[].after)), so pass the mapping itself for the full list.
+        option or of its mapping file (C({customer, company})), or a dictionary holding them under C(mappings) or
+        C(mapping); or the absolute path of that mapping file (C(.csv), C(.yml), C(.yaml) or C(.json)); or a
+        C({customer: company}) dictionary.
+      - A registered result of M(msp.umbrella_psa.umbrella_psa_company_mapping) is accepted too, but it names only the
+        customers its run changed (C(changes[].after)); when that is not every mapped customer (C(summary.mapped)),
+        nothing is expected and C(findings) says so. Pass the mapping file's path to judge every mapped customer.
       - Matched case-insensitively, as ConnectWise compares identifiers.
       - When empty, the C(verdict) is V(syncing) when every company with a configuration of the member is fresh.
     type: raw

@@ -472,15 +472,36 @@ def test_unknown_member_is_named_when_never_synced():
     ([{"customer": "Contoso Ltd", "company": "Contoso"}, {"customer": 8071234, "company": "Fabrikam"}],
      ["Contoso", "Fabrikam"]),
     ({"mappings": [{"customer": "A", "company": "Contoso"}]}, ["Contoso"]),
-    ({"changed": True, "changes": [{"customer_id": 1, "after": "Contoso"}, {"customer_id": 2, "after": None}]},
-     ["Contoso"]),
+    ({"changed": True, "changes": [{"customer_id": 1, "after": "Contoso"}], "summary": {"mapped": 1}}, ["Contoso"]),
     ([{"customerId": 1, "connectwiseCompanyId": "Contoso"}], ["Contoso"]),
     ({"Contoso Ltd": "Contoso"}, ["Contoso"]),
     ([12345], ["12345"]),
     (None, []),
 ])
 def test_expected_companies_shapes(value, identifiers):
-    assert sync.expected(value) == identifiers
+    assert sync.expected(value).identifiers == identifiers
+
+
+def test_expected_companies_from_the_mapping_file(tmp_path):
+    path = tmp_path / "acme.csv"
+    path.write_text("customer,company\nContoso Ltd,Contoso\n# a comment\n8071234,Fabrikam\n")
+    assert sync.expected(str(path)).identifiers == ["Contoso", "Fabrikam"]
+    with pytest.raises(EngineError) as error:
+        sync.expected(str(tmp_path / "absent.yml"))
+    assert error.value.msg.startswith("expected_companies: mappings_file: cannot read")
+
+
+def test_a_mapping_result_that_changed_only_some_customers_expects_nothing_and_says_so():
+    fake = FakeSync()
+    synced(fake, ["Contoso", "Fabrikam"])
+    result_of_mapping = {"changed": True, "customers": 40, "changes": [{"customer_id": 1, "after": "Contoso"}],
+                         "summary": {"mapped": 2, "unchanged": 1, "set": 1, "removed": 0, "unmanaged": 0}}
+    result = sync.run(params(expected_companies=result_of_mapping), client=fake)
+    assert result["verdict"] == "syncing" and result["missing"] == [] and result["unexpected"] == []
+    assert result["findings"] == [
+        "expected_companies: the mapping result names only the 1 customers its run changed, of 2 mapped; every "
+        "company with a configuration of the member was judged on its own. Pass the mapping file's path or its "
+        "entries to judge every mapped customer"]
 
 
 @pytest.mark.parametrize("options, message", [
