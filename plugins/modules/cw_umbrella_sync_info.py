@@ -65,7 +65,7 @@ options:
       - A list of identifiers; or the entries of the O(msp.umbrella_psa.umbrella_psa_company_mapping#module:mappings)
         option or of its mapping file (C({customer, company})), or a dictionary holding them under C(mappings) or
         C(mapping); or the absolute path of that mapping file (C(.csv), C(.yml), C(.yaml) or C(.json)); or a
-        C({customer: company}) dictionary.
+        dictionary of C(customer) to C(company).
       - A registered result of M(msp.umbrella_psa.umbrella_psa_company_mapping) is accepted too, but it names only the
         customers its run changed (C(changes[].after)); when that is not every mapped customer (C(summary.mapped)),
         nothing is expected and C(findings) says so. Pass the mapping file's path to judge every mapped customer.
