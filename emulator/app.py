@@ -46,6 +46,7 @@ class EmulatorApp:
     def snapshot(self):
         return {
             "profile": self.profile,
+            "clockOffsetHours": self.clock.offset_hours,
             "tenants": dict(self.tenants),
             "connectwise": self.connectwise.snapshot(),
             "umbrella": self.umbrella.snapshot() if self.umbrella else self._umbrella_snapshot,
@@ -55,6 +56,10 @@ class EmulatorApp:
     _umbrella_snapshot = None
 
     def restore(self, data):
+        # Times already stamped stay in the past after a restart: the clock resumes its offset.
+        offset = (data.get("clockOffsetHours") or 0) - self.clock.offset_hours
+        if offset > 0:
+            self.clock.advance(offset)
         self.tenants = dict(data.get("tenants") or {})
         self.connectwise.restore(data.get("connectwise") or {})
         umbrella = data.get("umbrella")
