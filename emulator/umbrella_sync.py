@@ -151,7 +151,6 @@ class SyncRun:
         self.at = at
         self.type_name = type_name
         self.errors = []
-        self._failures = []
         self.configurations = {"created": 0, "updated": 0}
         self.tickets = {"opened": 0, "appended": 0}
 
@@ -160,9 +159,9 @@ class SyncRun:
         try:
             return step(*args)
         except CallFailed as failure:
-            if not any(failure is seen for seen in self._failures):
-                # A part that fails for another's refused request (no board, no type) adds nothing new.
-                self._failures.append(failure)
+            # Listed once: a part failing for another's refused request (no board, no type), or the
+            # same request refused for every customer, adds nothing new (each customer names its own).
+            if failure.as_error() not in self.errors:
                 self.errors.append(failure.as_error())
             return failure
 
@@ -212,8 +211,11 @@ class SyncRun:
         found = self.cw.find("/company/configurations/types", "name=%s" % _quoted(self.type_name))
         config_type = found[0] if found else self.cw.call("POST", "/company/configurations/types",
                                                           body={"name": self.type_name})
-        path = "/company/configurations/types/%d/questions" % config_type["id"]
-        existing = {q["question"].casefold(): q for q in self.cw.find(path)}
+        path = "/company/configurations/types/%d" % config_type["id"]
+        if config_type.get("inactiveFlag"):
+            # Someone set the integration's type inactive: the integration takes it back into use.
+            self.attempt(self._reactivate, path)
+        existing = {q["question"].casefold(): q for q in self.cw.find(path + "/questions")}
         questions = {}
         for sequence, (text, field_type, decimals) in enumerate(QUESTIONS, 1):
             question = existing.get(text.casefold())
@@ -222,9 +224,16 @@ class SyncRun:
                         "sequenceNumber": sequence, "requiredFlag": False, "inactiveFlag": False}
                 if decimals is not None:
                     body["numberOfDecimals"] = decimals
-                question = self.cw.call("POST", path, body=body)
+                question = self.cw.call("POST", path + "/questions", body=body)
+            elif question.get("inactiveFlag"):
+                # Its own question set inactive: answered again once active. A refusal is recorded and
+                # the configurations still carry the other answers.
+                self.attempt(self._reactivate, "%s/questions/%d" % (path, question["id"]))
             questions[text] = question["id"]
         return config_type, questions
+
+    def _reactivate(self, path):
+        return self.cw.call("PATCH", path, body=[{"op": "replace", "path": "inactiveFlag", "value": False}])
 
     # -- one mapped customer --------------------------------------------------------------------
     def _company(self, identifier):

@@ -233,23 +233,35 @@ def _takeaways():
             yield pytest.param(None, None, label, id=label)
 
 
+def _question_set_inactive(console):
+    """Someone sets one of the integration's questions inactive in ConnectWise (with the admin key)."""
+    (config_type,) = console.configuration_types()
+    path = "/company/configurations/types/%d/questions" % config_type["id"]
+    question = next(q for q in console.all(path) if q["question"] == "Service Status")
+    answer = console.cw.patch("%s/%d" % (path, question["id"]),
+                              [{"op": "replace", "path": "inactiveFlag", "value": True}])
+    assert answer.status_code == 200, answer.text
+
+
 # What each missing permission breaks: the refused requests (in the order the sync makes them), whether
-# it shows on a first sync or only on the next one (an update, an open ticket), and which parts still
-# work. "configurations" and "tickets" are the parts; "companies" is the lookup of mapped customers.
+# it shows on a first sync or only on the next one (an update, an open ticket, a question to bring
+# back into use, made so by the last item), and which parts still work: "configurations", "tickets".
 EXPECTED = {
-    ("Company Maintenance", "inquire"): (1, ["GET /company/companies"], {"tickets"}),
-    ("Configurations", "inquire"): (1, ["GET /company/configurations"], {"tickets"}),
-    ("Configurations", "add"): (1, ["POST /company/configurations"], {"tickets"}),
-    ("Configurations", "edit"): (2, ["PATCH /company/configurations/{id}"], {"tickets"}),
+    ("Company Maintenance", "inquire"): (1, ["GET /company/companies"], {"tickets"}, None),
+    ("Configurations", "inquire"): (1, ["GET /company/configurations"], {"tickets"}, None),
+    ("Configurations", "add"): (1, ["POST /company/configurations"], {"tickets"}, None),
+    ("Configurations", "edit"): (2, ["PATCH /company/configurations/{id}"], {"tickets"}, None),
     ("Table Setup", "inquire"): (1, ["GET /service/boards", "GET /service/priorities",
-                                     "GET /company/configurations/types"], set()),
-    ("Table Setup", "add"): (1, ["POST /company/configurations/types"], {"tickets"}),
-    ("Service Tickets", "add"): (1, ["POST /service/tickets"], {"configurations"}),
-    ("Service Tickets", "inquire"): (2, ["GET /service/tickets/{id}"], {"configurations"}),
-    ("Service Tickets", "edit"): (2, ["POST /service/tickets/{id}/notes"], {"configurations"}),
-    "Company / Configuration": (1, ["GET /company/configurations/types"], {"tickets"}),
-    "Service / Service Board": (1, ["GET /service/boards"], {"configurations"}),
-    "Service / Priority": (1, ["GET /service/priorities"], {"configurations", "tickets"}),
+                                     "GET /company/configurations/types"], set(), None),
+    ("Table Setup", "add"): (1, ["POST /company/configurations/types"], {"tickets"}, None),
+    ("Table Setup", "edit"): (2, ["PATCH /company/configurations/types/{id}/questions/{id}"],
+                              {"configurations", "tickets"}, _question_set_inactive),
+    ("Service Tickets", "add"): (1, ["POST /service/tickets"], {"configurations"}, None),
+    ("Service Tickets", "inquire"): (2, ["GET /service/tickets/{id}"], {"configurations"}, None),
+    ("Service Tickets", "edit"): (2, ["POST /service/tickets/{id}/notes"], {"configurations"}, None),
+    "Company / Configuration": (1, ["GET /company/configurations/types"], {"tickets"}, None),
+    "Service / Service Board": (1, ["GET /service/boards"], {"configurations"}, None),
+    "Service / Priority": (1, ["GET /service/priorities"], {"configurations", "tickets"}, None),
 }
 
 
@@ -258,12 +270,14 @@ def test_each_permission_taken_away_fails_exactly_the_part_that_needs_it(extende
                                                                            label):
     key = label if label is not None else (function, action)
     assert key in EXPECTED, "the seed's role grants %s: say what the sync needs it for" % (key,)
-    phase, refused, working = EXPECTED[key]
+    phase, refused, working, tamper = EXPECTED[key]
     reduced = without(SEED_PERMISSIONS, function, action, label)
     console = Console(extended_emulator, SEED_PERMISSIONS if phase == 2 else reduced)
     if phase == 2:
         console.botnet(THRESHOLD + 1)
         assert console.sync()["ok"] is True
+        if tamper is not None:
+            tamper(console)
         console.set_role(reduced)
     console.botnet(THRESHOLD + 2)
     report = console.sync()
@@ -298,6 +312,11 @@ def _concrete(path, console):
     """A report's ``/{id}`` path with the ids the sync used, to ask the vendor directly."""
     if "/service/tickets/{id}" in path:
         return path.replace("{id}", str(console.tickets()[0]["id"]))
+    if "/questions/{id}" in path:
+        (config_type,) = console.configuration_types()
+        question = next(q for q in console.all("/company/configurations/types/%d/questions" % config_type["id"])
+                        if q["inactiveFlag"])
+        return path.replace("{id}", str(config_type["id"]), 1).replace("{id}", str(question["id"]), 1)
     if "/company/configurations/{id}" in path:
         return path.replace("{id}", str(console.configurations()[0]["id"]))
     return path
