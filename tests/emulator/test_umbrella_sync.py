@@ -200,6 +200,24 @@ def test_botnet_events_over_the_threshold_open_one_ticket_then_a_note(console):
     assert len(notes) == 1 and "%d blocked botnet events" % (THRESHOLD + 1) in notes[0]["text"]
 
 
+def test_the_ticket_is_followed_by_id_onto_another_board_and_a_closed_one_is_not_appended_to(console):
+    console.botnet(THRESHOLD + 1)
+    console.sync()
+    (ticket,) = console.tickets()
+    moved = console.cw.patch("/service/tickets/%d" % ticket["id"],
+                             [{"op": "replace", "path": "board", "value": {"name": "Help Desk"}}])
+    assert moved.status_code == 200, moved.text
+    console.botnet(THRESHOLD + 1)
+    assert console.sync()["tickets"] == {"opened": 0, "appended": 1}
+    closed = console.cw.patch("/service/tickets/%d" % ticket["id"],
+                              [{"op": "replace", "path": "closedFlag", "value": True}])
+    assert closed.status_code == 200, closed.text
+    console.botnet(THRESHOLD + 1)
+    assert console.sync()["tickets"] == {"opened": 1, "appended": 0}
+    tickets = console.tickets()
+    assert len(tickets) == 2 and tickets[-1]["board"]["name"] == BOARD
+
+
 def test_a_ticket_refused_keeps_its_events_for_the_next_sync(extended_emulator):
     console = Console(extended_emulator, without(SEED_PERMISSIONS, "Service Tickets", "add"))
     console.botnet(THRESHOLD + 3)
@@ -339,6 +357,21 @@ def test_a_revoked_key_or_an_inactive_member_answers_every_request_401(extended_
         assert report["tickets"] == {"opened": 0, "appended": 0}
         assert {entry["result"] for entry in report["customers"]} == {"failed"}
         assert console.tickets() == [] and console.configurations() == []
+
+
+def test_reports_events_and_followed_tickets_survive_a_restart(tmp_path):
+    state_file = tmp_path / "state.json"
+    with EmulatorProcess(profile="extended", state_file=state_file) as emulator:
+        console = Console(emulator)
+        console.botnet(THRESHOLD + 1)
+        report = console.sync()
+        console.botnet(THRESHOLD + 2)
+    # Another port and CA: the sync dials whatever the emulator listens on now.
+    with EmulatorProcess(profile="extended", state_file=state_file) as emulator:
+        assert emulator.control.last_psa_sync(console.org_id) == report
+        after = emulator.control.psa_sync(console.org_id)
+        assert after["tickets"] == {"opened": 0, "appended": 1}
+        assert after["configurations"] == {"created": 0, "updated": 2}
 
 
 # -- the control API ----------------------------------------------------------------------------
