@@ -114,8 +114,9 @@ class ConnectWiseCaller:
                 break
             except (http.client.HTTPException, OSError) as error:
                 self.close()
-                # A keep-alive connection the server closed in between is retried once, fresh.
-                if attempt == 2 or isinstance(error, ssl.SSLCertVerificationError):
+                # A keep-alive connection the server closed in between is retried once, fresh; never a
+                # POST, which the server may have applied before the answer was lost (no duplicates).
+                if attempt == 2 or method == "POST" or isinstance(error, ssl.SSLCertVerificationError):
                     raise CallFailed(label, None, "no answer from ConnectWise: %s" % error) from None
         if response.getheader("Connection", "").lower() == "close":
             self.close()
@@ -322,7 +323,8 @@ class SyncRun:
         if isinstance(board, CallFailed):
             raise board
         if board is None:
-            raise CallFailed("GET /service/boards", 404, "no service board is named %s"
+            # ConnectWise answered; the console's own check failed: no status of its own to show.
+            raise CallFailed("GET /service/boards", None, "no service board is named %s"
                              % _quoted(self.settings["ticketing"]["serviceBoard"]))
         body = {"summary": ("Umbrella: botnet activity from %s" % identity)[:SUMMARY_MAX],
                 "board": {"id": board["id"]},

@@ -229,6 +229,19 @@ def test_a_ticket_refused_keeps_its_events_for_the_next_sync(extended_emulator):
     assert len(console.tickets()) == 1
 
 
+def test_a_board_the_site_does_not_have_fails_the_tickets_only(console):
+    form = {"psa": "connectwise", "enabled": True,
+            "connectwise": {"site": "api-na.myconnectwise.net", "companyId": console.cw.company_id,
+                            "publicKey": console.key["publicKey"]},
+            "ticketing": {"serviceBoard": "No Such Board", "queryThreshold": THRESHOLD}}
+    console.control.umbrella_psa_form(console.org_id, form)
+    console.botnet(THRESHOLD + 1)
+    report = console.sync()
+    assert report["errors"] == [{"request": "GET /service/boards", "status": None,
+                                 "message": 'no service board is named "No Such Board"'}]
+    assert report["configurations"] == {"created": 2, "updated": 0} and console.tickets() == []
+
+
 # -- mapping ------------------------------------------------------------------------------------
 
 def test_an_unknown_company_id_links_nothing(console):
