@@ -242,6 +242,8 @@ class ControlAPI:
             return Response(200, self.app.umbrella_sync.run(_umbrella_org_id(org_id)))
         except NoIntegration as error:
             return _error(409, str(error))
+        except RuntimeError as error:  # an app not started by ``python -m emulator``: no URL to dial
+            return _error(503, str(error))
 
     def _last_psa_sync(self, payload, org_id):
         if self.app.umbrella_sync is None:

@@ -6,7 +6,10 @@ really go through the emulator's HTTPS surface and its permission checks.
 """
 
 import copy
+import subprocess
+import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
@@ -434,7 +437,24 @@ def test_status_route_is_absent_in_public_and_the_sync_still_runs(public_emulato
     assert answer.status_code == 404 and answer.json() == {"message": "Not Found"}
 
 
+def test_syncs_of_one_console_at_once_make_no_duplicates(console):
+    console.botnet(THRESHOLD + 1)
+    with ThreadPoolExecutor(4) as pool:
+        reports = list(pool.map(lambda _n: console.sync(), range(4)))
+    assert sum(r["configurations"]["created"] for r in reports) == 2
+    assert sum(r["tickets"]["opened"] for r in reports) == 1
+    assert len(console.configuration_types()) == 1 and len(console.configurations()) == 2
+    assert len(console.tickets()) == 1
+
+
 # -- on a clock ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("interval", ["0", "-1", "soon"])
+def test_sync_interval_must_be_a_positive_number(interval):
+    started = subprocess.run([sys.executable, "-m", "emulator", "--port", "0", "--sync-interval", interval],
+                             cwd=str(REPO_ROOT), capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2 and "--sync-interval" in started.stderr
+
 
 def test_sync_interval_runs_the_sync_by_itself_and_stops_cleanly():
     with EmulatorProcess(profile="extended", extra_args=["--sync-interval", "0.5"]) as emulator:
