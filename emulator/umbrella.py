@@ -299,6 +299,7 @@ class UmbrellaService:
              "orgs": {"<orgId>": {"orgId", "name", "parentOrgId", "apiKey", "tokensIssued",
                                   "psa": {"psa": "none"|"connectwise"|"autotask", "enabled", "connectwise":
                                           {..., "privateKey"}, "ticketing", "modifiedAt"},
+                                  "psaStatus": <UX3: the last sync's time, ok and error>,
                                   "customers": [<provider view> + "connectwiseCompanyId"]}}}
         """
         with self._lock:
