@@ -4,6 +4,12 @@ One instance serves the whole emulator, so that ConnectWise's record times (``_i
 access tokens, Umbrella's OAuth tokens and Umbrella's scheduled sync all see the same "now".
 Advancing it by 30 hours lets a test see what a day and more later looks like (tokens expired,
 a sync due) without waiting; the clock never goes back, as neither vendor's does.
+
+Token expiry follows this clock too, deliberately: after an advance, a token issued before has
+expired as it would have in reality (ConnectWise's temporary member tokens answer 401, Umbrella's
+bearer tokens 400 ``invalid_request``). The collection's Umbrella client treats either answer as a
+rejected token and fetches a new one once; its own token cache runs on the controller's clock, which
+the emulator's advance does not move, so that renewal is the path exercised.
 """
 
 import datetime
