@@ -13,6 +13,7 @@ which request failed and how.
 
 import copy
 import http.client
+import itertools
 import json
 import random
 import re
@@ -27,6 +28,7 @@ CW_API_VERSION = "2025.1"
 UMBRELLA_CLIENT_ID = "6f1e3c0a-9b7d-4e21-8c5f-0a1b2c3d4e5f"
 DEFAULT_TYPE_NAME = "Umbrella"
 REQUEST_TIMEOUT = 30
+PAGE_SIZE = 1000  # ConnectWise's largest page
 
 # The questions of Umbrella's configuration type: (question, fieldType, numberOfDecimals). The guides
 # name the topics (service status, efficacy, value reporting, network usage, top domains, threats
@@ -130,11 +132,16 @@ class ConnectWiseCaller:
         return decoded
 
     def find(self, path, conditions=None):
-        """The records of a list GET (one page of up to 1000; every list the sync reads is small)."""
-        query = {"pageSize": 1000}
-        if conditions:
-            query["conditions"] = conditions
-        return self.call("GET", path, query) or []
+        """Every record of a list GET, page after page."""
+        records = []
+        for page in itertools.count(1):
+            query = {"pageSize": PAGE_SIZE, "page": page}
+            if conditions:
+                query["conditions"] = conditions
+            batch = self.call("GET", path, query) or []
+            records += batch
+            if len(batch) < PAGE_SIZE:
+                return records
 
 
 def _quoted(value):
@@ -152,6 +159,7 @@ class SyncRun:
         self.at = at
         self.type_name = type_name
         self.errors = []
+        self._configurations_by_company = None
         self.configurations = {"created": 0, "updated": 0}
         self.tickets = {"opened": 0, "appended": 0}
 
@@ -262,18 +270,36 @@ class SyncRun:
         config_type, question_ids = type_and_questions
         answers = [{"questionId": question_ids[text], "answer": value}
                    for text, value in self._answers(customer).items()]
-        found = self.cw.find("/company/configurations", "type/id=%d and company/id=%d" % (
-            config_type["id"], company["id"]))
-        if found:
-            configuration = min(found, key=lambda record: record["id"])
+        configuration = self._configurations_of_type(config_type["id"]).get(company["id"])
+        if configuration is not None:
             self.cw.call("PATCH", "/company/configurations/%d" % configuration["id"],
                          body=[{"op": "replace", "path": "questions", "value": answers}])
             return "updated"
-        self.cw.call("POST", "/company/configurations", body={
+        created = self.cw.call("POST", "/company/configurations", body={
             "name": ("Umbrella - %s" % customer["customerName"])[:100],
             "type": {"id": config_type["id"]}, "company": {"id": company["id"]},
             "activeFlag": True, "questions": answers})
+        # Another customer mapped to the same company updates this one rather than adding a second.
+        self._configurations_by_company[company["id"]] = created
         return "created"
+
+    def _configurations_of_type(self, type_id):
+        """Its configurations by company id (the oldest of a company's); one listing per run, not per customer."""
+        if self._configurations_by_company is None:
+            try:
+                records = self.cw.find("/company/configurations", "type/id=%d" % type_id)
+            except CallFailed as failure:
+                self._configurations_by_company = failure  # refused once: not asked again for each customer
+                raise
+            by_company = {}
+            for record in records:
+                company_id = (record.get("company") or {}).get("id")
+                if company_id not in by_company or record["id"] < by_company[company_id]["id"]:
+                    by_company[company_id] = record
+            self._configurations_by_company = by_company
+        if isinstance(self._configurations_by_company, CallFailed):
+            raise self._configurations_by_company
+        return self._configurations_by_company
 
     # -- tickets --------------------------------------------------------------------------------
     def _tickets(self, companies, board, priority, threshold):

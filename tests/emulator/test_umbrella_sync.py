@@ -255,6 +255,16 @@ def test_an_unknown_company_id_links_nothing(console):
     assert console.customers[None] not in {entry["customerId"] for entry in report["customers"]}
 
 
+def test_two_customers_of_one_company_share_its_configuration(console):
+    twin = console.control.request("POST", "umbrella/%d/customers" % console.org_id, {"names": ["Contoso Branch"]},
+                                   expect=201).json()[0]
+    console.control.request("POST", "umbrella/%d/customers/%d/connectwise" % (console.org_id, twin["customerId"]),
+                            {"connectwiseCompanyId": "contoso"}, expect=200)
+    report = console.sync()
+    assert report["configurations"] == {"created": 2, "updated": 1}
+    assert sorted(c["company"]["identifier"] for c in console.configurations()) == ["Contoso", "Fabrikam"]
+
+
 # -- each permission of the seed's role taken away in turn -------------------------------------
 
 def _takeaways():
