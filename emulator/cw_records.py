@@ -122,6 +122,8 @@ class Kind:
     references = {}        # field -> keys a reference may name the record by besides id
     required = ()
     defaults = {}
+    item_methods = ("GET", "PUT", "PATCH", "DELETE")  # served on /{id}
+    actions = {}           # method -> role level, where it is not the method's usual one
 
     def __init__(self, records):
         self.records = records
@@ -374,6 +376,9 @@ class NoteKind(Kind):
     resource = "TicketNote"
     table = "ticket_notes"
     parent_field = "ticketId"
+    item_methods = ("GET",)
+    # A note changes its ticket: writing one needs the edit level of Service Tickets.
+    actions = {"POST": "editLevel"}
     scalars = {"text": text(), "detailDescriptionFlag": FLAG, "internalAnalysisFlag": FLAG, "resolutionFlag": FLAG,
                "issueFlag": FLAG, "internalFlag": FLAG, "externalFlag": FLAG, "customerUpdatedFlag": FLAG,
                "processNotifications": FLAG}
@@ -440,34 +445,27 @@ class SyncRecords:
         self.notes = NoteKind(self)
 
     def routes(self):
-        crud = ("GET", "PUT", "PATCH", "DELETE")
         routes = []
-        for base, kind, permission, screen, extra in (
-                (r"/company/configurations/types/(\d+)/questions", self.questions, TABLE_SETUP, CONFIGURATION_SCREEN,
-                 {}),
-                (r"/company/configurations/types", self.types, TABLE_SETUP, CONFIGURATION_SCREEN, {}),
-                (r"/company/configurations", self.configurations, CONFIGURATIONS, None, {}),
-                # A note changes its ticket: it needs the edit level of Service Tickets.
-                (r"/service/tickets/(\d+)/notes", self.notes, SERVICE_TICKETS, None, {"POST": "editLevel"}),
-                (r"/service/tickets", self.tickets, SERVICE_TICKETS, None, {})):
-            one = {m: self._handler(kind, m) for m in crud}
-            if kind is self.notes:
-                one = {"GET": one["GET"]}
+        for base, kind, permission, screen in (
+                (r"/company/configurations/types/(\d+)/questions", self.questions, TABLE_SETUP, CONFIGURATION_SCREEN),
+                (r"/company/configurations/types", self.types, TABLE_SETUP, CONFIGURATION_SCREEN),
+                (r"/company/configurations", self.configurations, CONFIGURATIONS, None),
+                (r"/service/tickets/(\d+)/notes", self.notes, SERVICE_TICKETS, None),
+                (r"/service/tickets", self.tickets, SERVICE_TICKETS, None)):
+            one = {method: self._handler(kind, method) for method in kind.item_methods}
             routes += [
                 Route(base, {"GET": self._handler(kind, "LIST"), "POST": self._handler(kind, "POST")},
-                      permission, screen=screen, actions=extra),
+                      permission, screen=screen, actions=kind.actions),
                 Route(base + "/count", {"GET": self._handler(kind, "COUNT")}, permission, screen=screen),
                 Route(base + r"/(\d+)", one, permission, screen=screen),
             ]
         for base, rows, render, screen in (("/service/boards", "boards", self.board_json, BOARD_SCREEN),
                                            ("/service/priorities", "priorities", self.priority_json,
                                             PRIORITY_SCREEN)):
-            table = functools.partial(self._table, rows, render)
             routes += [
-                Route(base, {"GET": lambda ctx, t=table: self.service.list_answer(ctx, t(ctx))}, TABLE_SETUP,
+                Route(base, {"GET": functools.partial(self._table_list, rows, render)}, TABLE_SETUP, screen=screen),
+                Route(base + "/count", {"GET": functools.partial(self._table_count, rows, render)}, TABLE_SETUP,
                       screen=screen),
-                Route(base + "/count", {"GET": lambda ctx, t=table: self.service.count_answer(ctx, t(ctx))},
-                      TABLE_SETUP, screen=screen),
                 Route(base + r"/(\d+)", {"GET": functools.partial(self._table_row, rows, render)}, TABLE_SETUP,
                       screen=screen),
             ]
@@ -557,8 +555,11 @@ class SyncRecords:
         return current
 
     # -- boards and priorities (setup tables: read-only over the API) -----------------------------
-    def _table(self, rows, render, ctx):
-        return [render(ctx, row) for row in getattr(ctx.company, rows).values()]
+    def _table_list(self, rows, render, ctx):
+        return self.service.list_answer(ctx, [render(ctx, row) for row in getattr(ctx.company, rows).values()])
+
+    def _table_count(self, rows, render, ctx):
+        return self.service.count_answer(ctx, [render(ctx, row) for row in getattr(ctx.company, rows).values()])
 
     def _table_row(self, rows, render, ctx, row_id):
         row = getattr(ctx.company, rows).get(int(row_id))
