@@ -373,7 +373,7 @@ class RoleCheck(object):
             self.notes.append("The role's permissions were not checked: this key may not read security roles (%s)"
                               % exc.status)
             return []
-        allowed = self._customize_labels()
+        allowed = self._customize_labels(name)
         catalogue = perms.Catalogue(settings)
         # One line per missing permission, naming every part of the sync it breaks.
         short = {}
@@ -397,13 +397,18 @@ class RoleCheck(object):
                          % (_or(part.what for part in parts), name, permission, answer))
         return lines
 
-    def _customize_labels(self):
+    def _customize_labels(self, name):
         """The Table Setup customize list (extension CX2), casefolded; None when it cannot be read."""
         try:
             items = perms.table_setup_items(self.client.list(customize_path(self.role["id"])))
         except ConnectWiseUnsupported:
-            self.notes.append("The role's Table Setup customize list was not checked: the server does not offer "
-                              "a way to read it (not part of the vendor's public API)")
+            tables = []
+            for part in SYNC_PARTS:
+                tables.extend(table for table in part.allow if table not in tables)
+            self.notes.append(u"The Table Setup customize list of role '%s' was not checked (the server offers no "
+                              u"way to read it; not part of the vendor's public API): check in ConnectWise, System › "
+                              u"Security Roles › %s › Table Setup, that it allows %s"
+                              % (name, name, ", ".join(sorted(tables))))
             return None
         except ConnectWiseAuthError:
             return None

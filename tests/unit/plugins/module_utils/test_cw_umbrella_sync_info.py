@@ -447,8 +447,10 @@ def test_role_unreadable_or_customize_list_unsupported_says_what_was_not_checked
     fake = FakeSync(extension=False)
     synced(fake, ["Contoso"])
     result = sync.run(params(), client=fake)
-    assert result["findings"] == ["The role's Table Setup customize list was not checked: the server does not offer "
-                                  "a way to read it (not part of the vendor's public API)"]
+    assert result["findings"] == [
+        "The Table Setup customize list of role 'Umbrella' was not checked (the server offers no way to read it; not "
+        "part of the vendor's public API): check in ConnectWise, System › Security Roles › Umbrella › Table Setup, "
+        "that it allows Company / Configuration, Service / Priority, Service / Service Board"]
     fake = FakeSync(denied={"/system/apiMembers"})
     synced(fake, ["Contoso"])
     result = sync.run(params(), client=fake)
