@@ -104,10 +104,12 @@ class Console:
     def sync(self):
         return self.emu.control.psa_sync(self.org_id)
 
-    def evidence(self, key=None, **options):
+    def evidence(self, *args, key=None, **options):
         options.setdefault("expected_companies", self.mapped)
-        run, result = run_task(self.emu, PLAYBOOK, TASK, key or self.cw, **options)
+        key = key or self.cw
+        run, result = run_task(self.emu, PLAYBOOK, TASK, key, *args, **options)
         assert run.returncode == 0, result
+        assert key["private_key"] not in run.stdout + run.stderr
         assert result["changed"] is False
         assert writes(self.emu) == 0
         return result
@@ -148,6 +150,11 @@ def test_one_sync_then_syncing_with_every_mapped_customer(emu):
             "part of the vendor's public API): check in ConnectWise, System › Security Roles › %s › Table Setup, "
             "that it allows Company / Configuration, Service / Priority, Service / Service Board" % (ROLE, ROLE)]
     assert result["clock"] == "server"
+
+    # Check mode reads the same (nothing to predict: the module never writes).
+    checked = console.evidence("--check", security_role=ROLE)
+    assert {k: v for k, v in checked.items() if k != "server_time"} == \
+        {k: v for k, v in result.items() if k != "server_time"}
 
     # The integration key itself reads the same evidence; it may not read its own role.
     own = console.evidence(key=console.key)
@@ -262,3 +269,14 @@ def test_requests_do_not_grow_with_the_number_of_customers(emu):
     assert counts[3] == counts[30], counts
     # codebase, types, configurations, tickets, the role, its settings (and customize list, setup screens)
     assert counts[3][0] <= 8
+
+
+def test_bad_input_fails_in_one_line_before_any_request(emu):
+    console = Console(emu, companies=1)
+    run, result = run_task(emu, PLAYBOOK, TASK, console.cw, max_age_hours=0)
+    assert run.returncode != 0
+    assert result["msg"] == ("max_age_hours: 0 must be a whole number of hours, at least 1 (Umbrella syncs daily; "
+                             "26 allows for a late run)")
+    run, result = run_task(emu, PLAYBOOK, TASK, console.cw, expected_companies=[{"name": "Contoso"}])
+    assert run.returncode != 0 and result["msg"].startswith("expected_companies[0]: {'name': 'Contoso'} is neither")
+    assert vendor_requests(emu) == 0
