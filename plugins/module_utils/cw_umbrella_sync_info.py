@@ -263,15 +263,14 @@ def _name_of(reference):
 # Reads
 
 
-def _list_by_member(client, path, member, fields, extra=None):
+def _list_by_member(client, path, member, fields):
     """Records entered by the member, filtered by the server, or here if it refuses the condition."""
-    wanted = conditions.eq("_info/enteredBy", member)
     try:
-        return client.list(path, conditions=conditions.and_(wanted, extra) if extra else wanted, fields=fields)
+        return client.list(path, conditions=conditions.eq("_info/enteredBy", member), fields=fields)
     except ConnectWiseError as exc:
         if exc.status != 400:
             raise
-    records = client.list(path, conditions=extra, fields=fields)
+    records = client.list(path, fields=fields)
     return [record for record in records if _same(_info(record, "enteredBy"), member)]
 
 
@@ -299,11 +298,10 @@ def read_configurations(client, types, type_name, member):
 
 
 def read_tickets(client, member, since):
-    """Tickets the member opened or updated since ``since`` (server-side conditions)."""
-    stamp = since.replace(tzinfo=None)
+    """Tickets the member opened or updated since ``since`` (server-side conditions); None: not readable."""
     wanted = conditions.or_(
-        conditions.and_(conditions.eq("_info/enteredBy", member), "_info/dateEntered>=" + _stamp(stamp)),
-        conditions.and_(conditions.eq("_info/updatedBy", member), "_info/lastUpdated>=" + _stamp(stamp)))
+        conditions.and_(conditions.eq("_info/enteredBy", member), _since("_info/dateEntered", since)),
+        conditions.and_(conditions.eq("_info/updatedBy", member), _since("_info/lastUpdated", since)))
     try:
         return client.list(TICKETS_PATH, conditions=wanted, fields=TICKET_FIELDS)
     except ConnectWiseError as exc:
@@ -312,7 +310,7 @@ def read_tickets(client, member, since):
     # A server that refuses conditions on who wrote a ticket: the recently updated tickets, filtered here.
     # One that refuses every _info condition would make this a read of every ticket: None, not read.
     try:
-        records = client.list(TICKETS_PATH, conditions="_info/lastUpdated>=" + _stamp(stamp), fields=TICKET_FIELDS)
+        records = client.list(TICKETS_PATH, conditions=_since("_info/lastUpdated", since), fields=TICKET_FIELDS)
     except ConnectWiseError as exc:
         if exc.status != 400:
             raise
@@ -320,8 +318,9 @@ def read_tickets(client, member, since):
     return [t for t in records if _opened_or_updated(t, member, since)]
 
 
-def _stamp(value):
-    return "[%s]" % value.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _since(field, moment):
+    """``field>=[2026-12-04T10:00:00Z]``: ConnectWise's datetime literal, in UTC."""
+    return "%s>=[%s]" % (field, iso(moment))
 
 
 def _opened_or_updated(ticket, member, since):
@@ -473,9 +472,9 @@ def run(params, check_mode=False, client=None):
     tickets = _tickets(ticket_records or [])
 
     verdict = _verdict(by_member, wanted, missing)
-    findings.extend(_sync_findings(member, type_name, types, companies, wanted, missing, unexpected, now, max_age,
-                                   _absent_companies(client, [m for m in missing
-                                                              if m.casefold() not in _known(companies)])))
+    # Expected companies without any configuration: is there such a company at all?
+    absent = _absent_companies(client, [m for m in missing if m.casefold() not in _known(companies)])
+    findings.extend(_sync_findings(member, type_name, companies, wanted, missing, unexpected, now, max_age, absent))
     role = RoleCheck(client, member, role_name)
     findings.extend(role.findings())
     if role.member_absent:
@@ -586,7 +585,7 @@ def _verdict(by_member, wanted, missing):
     return "syncing" if len(fresh) == len(by_member) else "partial"
 
 
-def _sync_findings(member, type_name, types, companies, wanted, missing, unexpected, now, max_age, absent):
+def _sync_findings(member, type_name, companies, wanted, missing, unexpected, now, max_age, absent):
     lines = []
     by_member = [c for c in companies if c["by_member"]]
     if not by_member:
