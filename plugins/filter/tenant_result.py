@@ -80,6 +80,14 @@ options:
     type: str
     default: ''
     version_added: 0.3.0
+  sync_required:
+    description:
+      - Umbrella must be syncing (C(psa_sync_required)). A tenant whose sync stage ran and whose sync is not
+        V(verified) gets the status V(failed), its C(failed_task) the stage's task and its C(message) the sync state
+        and the findings; the playbook fails such a tenant after its summary, as any failed tenant.
+    type: bool
+    default: false
+    version_added: 0.3.0
 """
 
 EXAMPLES = r"""
@@ -103,6 +111,7 @@ _value:
       description:
         - V(manual) when steps are left for a person, V(created) when the role or the member was
           created, V(changed) when anything else changed, else V(unchanged).
+        - V(failed) when O(sync_required) and the sync is not V(verified) (with C(failed_task) and C(message)).
         - What the run did and what is left by hand; what Umbrella did with the key is in RV(_value.sync).
       type: str
     sync:
@@ -155,6 +164,7 @@ UMBRELLA_CONFIRMATION = ("Then set psa_umbrella_confirmed_public_key: %s in this
 # Without the key API the role knows the key's creation time only from the operator.
 UMBRELLA_EVIDENCE_NEEDS_TIME = (" For the sync to count, set psa_integration_key_created_at to the time the key was "
                                 "created (UTC, YYYY-MM-DDTHH:MM:SSZ).")
+SYNC_TASK = "Read the evidence of Umbrella's sync"
 SYNC_NOT_CHECKED = "not checked"
 SYNC_AWAITING = "awaiting first sync"
 SYNC_VERIFIED = "verified"
@@ -268,7 +278,7 @@ def changes(results, check_mode=False, role_name="", member_identifier="", publi
 
 def tenant_result(results, tenant, role_name, member_identifier, check_mode=False, public_key="",
                   operator_public_key="", confirmed_public_key="", store_path="", report_path="",
-                  mapping_steps_path="", key_created_at=""):
+                  mapping_steps_path="", key_created_at="", sync_required=False):
     results = dict(results or {})
     public_key = public_key or ""
     # A key created this run is younger than any evidence the stage could have seen.
@@ -284,7 +294,7 @@ def tenant_result(results, tenant, role_name, member_identifier, check_mode=Fals
         status = "created"
     else:
         status = "changed" if done else "unchanged"
-    return {
+    outcome = {
         "tenant": tenant,
         "status": status,
         "check_mode": bool(check_mode),
@@ -298,6 +308,21 @@ def tenant_result(results, tenant, role_name, member_identifier, check_mode=Fals
                              if company.get("fresh")],
         "last_sync": str(sync_result.get("last_sync") or ""),
     }
+    if sync_required and sync not in (SYNC_NOT_CHECKED, SYNC_VERIFIED):
+        outcome.update(status="failed", failed_task=SYNC_TASK, message=required_message(sync, findings, sync_result))
+    return outcome
+
+
+def required_message(sync, findings, sync_result):
+    """Why a tenant that must be syncing fails: the state and what to look at."""
+    if sync == SYNC_AWAITING:
+        last = sync_result.get("last_sync")
+        reason = ("no sync by the integration member since the key in use was created (last sync: %s)"
+                  % (last or "never"))
+        findings = [finding for finding in sync_result.get("findings") or [] if last is None] or findings
+    else:
+        reason = "Umbrella's sync is %s" % sync
+    return "psa_sync_required: %s%s" % (reason, "".join("; " + finding for finding in findings))
 
 
 class FilterModule(object):

@@ -164,7 +164,7 @@ def test_a_stopped_sync_is_a_finding_and_fails_the_tenant_when_required(emulator
     run = tenants.run()
     assert run.returncode == 0, run.explain()
     outcome = results(run)[host]
-    assert outcome["sync"] == "stale", (outcome, sync_task_results(run)[host])
+    assert outcome["sync"] == "stale", outcome
     assert outcome["sync_findings"] and any("Contoso" in finding for finding in outcome["sync_findings"])
     report = (tenants.reports / ("%s.md" % host)).read_text()
     assert "Umbrella's sync is stale" in report and outcome["sync_findings"][0] in report
@@ -174,7 +174,9 @@ def test_a_stopped_sync_is_a_finding_and_fails_the_tenant_when_required(emulator
     assert required.returncode != 0
     failed = results(required)[host]
     assert failed["status"] == "failed" and failed["failed_task"] == SYNC_TASK
-    assert "stale" in failed["message"] and "Contoso" in failed["message"]
+    assert failed["message"].startswith("psa_sync_required: Umbrella's sync is stale; ")
+    assert "Contoso" in failed["message"] and "FAILED at task '%s'" % SYNC_TASK in summary_text(required)
+    assert required.stats[host]["failures"] == 1
 
 
 def test_a_customer_mapped_to_an_unknown_company_is_missing(emulator, tmp_path):

@@ -218,3 +218,23 @@ def test_timestamps_of_either_form_compare():
     outcome = result(public_steps(sync_evidence(last_sync="2026-12-05T10:00:00Z")), public_key="OPERATOR",
                      operator_public_key="OPERATOR", key_created_at="2026-12-05 09:59:59+00:00")
     assert outcome["manual_steps"] == []
+
+
+def test_a_tenant_that_must_be_syncing_fails_naming_the_state_and_the_findings():
+    stale = sync_evidence("stale", last_sync="2026-12-03T10:00:00Z",
+                          findings=["Contoso: configuration last updated 2 days ago by umbrella"])
+    outcome = result(converged_steps(sync=stale), public_key="PUB1", key_created_at="2026-12-01T00:00:00Z",
+                     sync_required=True)
+    assert (outcome["status"], outcome["failed_task"]) == ("failed", "Read the evidence of Umbrella's sync")
+    assert outcome["message"] == ("psa_sync_required: Umbrella's sync is stale; "
+                                  "Contoso: configuration last updated 2 days ago by umbrella")
+    # The report with the findings is still written.
+    assert outcome["report"] == "reports/acme.md"
+    never = sync_evidence("never", last_sync=None, companies=[], findings=["No configuration was written by member"])
+    waiting = result(converged_steps(sync=never), public_key="PUB1", sync_required=True)
+    assert waiting["status"] == "failed"
+    assert waiting["message"] == ("psa_sync_required: no sync by the integration member since the key in use was "
+                                  "created (last sync: never); No configuration was written by member")
+    # Verified, or a stage that did not run, does not fail.
+    assert result(converged_steps(sync=sync_evidence()), public_key="PUB1", sync_required=True)["status"] == "unchanged"
+    assert result(converged_steps(sync=SKIPPED), public_key="PUB1", sync_required=True)["status"] == "unchanged"
