@@ -154,8 +154,18 @@ _value:
       description: The public half of the key the integration uses.
       type: str
     report:
-      description: The report file of the manual steps, or an empty string when there are none.
+      description: The report file of the manual steps and of the sync's findings, or an empty string when there are none.
       type: str
+    failed_task:
+      description: With O(sync_required), the task of a tenant that fails because Umbrella is not syncing.
+      type: str
+      returned: when the status is V(failed)
+      version_added: 0.3.0
+    message:
+      description: With O(sync_required), why the tenant fails (the sync state and the findings).
+      type: str
+      returned: when the status is V(failed)
+      version_added: 0.3.0
 """
 
 UMBRELLA_CONFIRMATION = ("Then set psa_umbrella_confirmed_public_key: %s in this tenant's inventory variables, or "
