@@ -119,7 +119,8 @@ _value:
         - What ConnectWise shows of Umbrella's own sync with the key in use (the sync stage, M(msp.umbrella_psa.cw_umbrella_sync_info)).
         - V(verified) when every mapped company holds a configuration the integration member updated within
           the maximum age, after the key in use was created.
-        - V(awaiting first sync) when no sync by the member since the key in use was created is seen yet.
+        - V(awaiting first sync) when no sync by the member since the key in use was created is seen yet, or
+          when the key was created this run (the stage then reads nothing).
         - V(partial) when some mapped companies are missing or not fresh, V(stale) when the member's last sync is
           too old (a revoked key, an inactive member, a role short of a permission).
         - V(not checked) when the stage did not run (tag not selected, no key yet, a key still to be created).
@@ -202,7 +203,7 @@ def _timestamp(text):
     text = str(text or "").strip()
     if not text:
         return ""
-    return text.replace(" ", "T").rstrip("Z").split("+")[0].split(".")[0]
+    return text.replace(" ", "T").rstrip("Z").split("+", maxsplit=1)[0].split(".", maxsplit=1)[0]
 
 
 def synced_since_key(results, key_created_at=""):
@@ -222,6 +223,10 @@ def sync_state(results, key_created_at=""):
     """The result's sync state and its findings (see RETURN)."""
     sync = _step(results, "sync")
     if not sync or sync.get("skipped") or sync.get("failed") or "verdict" not in sync:
+        # The stage skips a key created this run (nothing can have synced with it yet) without a request.
+        created = new_key_result(results)
+        if created and sync.get("skipped") and (created.get("public_key") or "") != "":
+            return SYNC_AWAITING, []
         return SYNC_NOT_CHECKED, []
     verdict = sync.get("verdict")
     if verdict in SYNC_PROBLEMS:

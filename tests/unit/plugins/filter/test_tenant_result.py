@@ -198,15 +198,16 @@ def test_on_a_public_console_a_sync_after_the_key_was_created_closes_the_umbrell
     done = result(public_steps(sync_evidence()), **key)
     assert (done["status"], done["manual_steps"], done["sync"]) == ("unchanged", [], "verified")
     # A sync older than the key is the previous key's: the step stays.
-    older = dict(key, key_created_at="2026-12-05T11:00:00Z")
+    older = dict(key)
+    older["key_created_at"] = "2026-12-05T11:00:00Z"
     assert result(public_steps(sync_evidence()), **older)["manual_steps"][0] == "enter the key"
 
 
 def test_on_a_public_console_the_evidence_needs_the_keys_creation_time():
     outcome = result(public_steps(sync_evidence()), public_key="OPERATOR", operator_public_key="OPERATOR")
     assert outcome["status"] == "manual"
-    assert outcome["manual_steps"][-1].endswith("set psa_integration_key_created_at to the time the key was "
-                                                 "created (UTC, YYYY-MM-DDTHH:MM:SSZ).")
+    needs_time = "set psa_integration_key_created_at to the time the key was created (UTC, YYYY-MM-DDTHH:MM:SSZ)."
+    assert outcome["manual_steps"][-1].endswith(needs_time)
     # The operator's confirmation stays a manual override.
     confirmed = result(public_steps(sync_evidence("never", last_sync=None, companies=[])), public_key="OPERATOR",
                        operator_public_key="OPERATOR", confirmed_public_key="OPERATOR")
@@ -238,3 +239,12 @@ def test_a_tenant_that_must_be_syncing_fails_naming_the_state_and_the_findings()
     # Verified, or a stage that did not run, does not fail.
     assert result(converged_steps(sync=sync_evidence()), public_key="PUB1", sync_required=True)["status"] == "unchanged"
     assert result(converged_steps(sync=SKIPPED), public_key="PUB1", sync_required=True)["status"] == "unchanged"
+
+
+def test_a_key_created_this_run_is_awaiting_its_first_sync_without_a_read():
+    # The stage skips a key created this run: nothing can have synced with it yet.
+    outcome = result(dict(fresh_steps(), sync=SKIPPED), public_key="PUB1")
+    assert (outcome["sync"], outcome["sync_findings"], outcome["status"]) == ("awaiting first sync", [], "created")
+    # Skipped for want of a key, it was not checked.
+    steps = converged_steps(sync=SKIPPED)
+    assert result(steps, public_key="")["sync"] == "not checked"
