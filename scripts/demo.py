@@ -190,7 +190,7 @@ def do_the_persons_steps(control, ready, tenants, customers, demo_dir):
                             "privateKey": key["privateKey"]},
             "ticketing": {"serviceBoard": tenant.get("psa_umbrella_service_board", "Umbrella Alerts"),
                           "queryThreshold": 10}})
-        print("- In Umbrella console %s: Admin › PSA Integration Details → ConnectWise, site %s, company %s, "
+        print("- In Umbrella console %s: MSP Settings › PSA Integration Details → ConnectWise, site %s, company %s, "
               "public key %s, private key (from the vault), board 'Umbrella Alerts', threshold 10 → Save"
               % (org, site, company, key["publicKey"]))
         for customer in customers[name]:
