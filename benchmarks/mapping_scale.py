@@ -7,6 +7,9 @@ then runs one ``msp.umbrella_psa.umbrella_psa_company_mapping`` task twice with 
 
   fresh      every customer gets its company (one PUT each)
   converged  the same again: nothing to write
+  evidence   one ``msp.umbrella_psa.cw_umbrella_sync_info`` task reading back, with the same mapping file
+             as its expected companies, what Umbrella's sync wrote: before any sync, every company is
+             missing and looked up in ``identifier in (...)`` batches; nothing else grows with N
 
 For each run it prints the wall time of the ansible-playbook process, the requests the emulator
 served by method and by route (the batched ``identifier in (...)`` company lookups among them), and
@@ -75,6 +78,32 @@ PLAYBOOK = """---
 """
 
 
+# The evidence of Umbrella's sync, read with the bootstrap key, the mapping file naming the expected companies.
+EVIDENCE_PLAYBOOK = """---
+- name: Read back the evidence of Umbrella's sync
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: evidence
+      msp.umbrella_psa.cw_umbrella_sync_info:
+        site: "{{ cw_site }}"
+        company_id: "{{ cw_company_id }}"
+        public_key: "{{ cw_public_key }}"
+        private_key: "{{ cw_private_key }}"
+        client_id: "{{ cw_client_id }}"
+        ca_path: "{{ ca_file }}"
+        expected_companies: "{{ mappings_file }}"
+      register: outcome
+
+    - name: save the result
+      ansible.builtin.copy:
+        content: "{{ outcome | to_json }}"
+        dest: "{{ result_file }}"
+        mode: "0600"
+"""
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--customers", type=int, default=5000, help="customers and companies to seed (5000)")
@@ -104,13 +133,14 @@ def write_mappings(path, customers, companies):
             writer.writerow([customer["customerName"], companies[n % len(companies)]])
 
 
-def run_once(label, collections, work, variables, control):
-    """One ansible-playbook run of the mapping task: its figures (wall time, requests by route, result)."""
+def run_once(label, collections, work, variables, control, playbook_name="mapping.yml"):
+    """One ansible-playbook run of the mapping (or evidence) task: its figures (wall time, requests by route,
+    result)."""
     result_file = os.path.join(work, "result-%s.json" % label)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
                ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-    playbook = os.path.join(work, "mapping.yml")
+    playbook = os.path.join(work, playbook_name)
     control.reset_stats()
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook,
                "-e", json.dumps(dict(variables, result_file=result_file))]
@@ -135,6 +165,8 @@ def run_once(label, collections, work, variables, control):
         "changed": result.get("changed"),
         "module_requests": result.get("requests"),
         "summary": result.get("summary"),
+        "verdict": result.get("verdict"),
+        "missing": len(result.get("missing") or []),
     }
     if proc.returncode != 0:
         figures["output_tail"] = (proc.stdout[-2000:] + proc.stderr[-2000:]).strip()
@@ -170,8 +202,9 @@ def measure(control, ready, collections, work, customers):
     seed_s = time.monotonic() - started
     mappings_file = os.path.join(work, "mapping.csv")
     write_mappings(mappings_file, seeded, companies)
-    with open(os.path.join(work, "mapping.yml"), "w", encoding="utf-8") as handle:
-        handle.write(PLAYBOOK)
+    for name, text in (("mapping.yml", PLAYBOOK), ("evidence.yml", EVIDENCE_PLAYBOOK)):
+        with open(os.path.join(work, name), "w", encoding="utf-8") as handle:
+            handle.write(text)
     variables = {"umbrella_url": ready["url"], "umbrella_api_key": tenant["umbrella"]["apiKey"],
                  "umbrella_api_secret": tenant["umbrella"]["apiSecret"], "umbrella_org_id": str(ORG_ID),
                  "ca_file": ready["ca_file"], "mappings_file": mappings_file, "cw_site": ready["url"],
@@ -180,11 +213,12 @@ def measure(control, ready, collections, work, customers):
 
     fresh = run_once("fresh", collections, work, variables, control)
     converged = run_once("converged", collections, work, variables, control)
+    evidence = run_once("evidence", collections, work, variables, control, "evidence.yml")
 
     state = control.state()["umbrella"]["orgs"][str(ORG_ID)]["customers"]
     mapped = {c["customerId"]: c.get("connectwiseCompanyId") for c in state if c.get("connectwiseCompanyId")}
     problems = []
-    for label, figures in (("fresh", fresh), ("converged", converged)):
+    for label, figures in (("fresh", fresh), ("converged", converged), ("evidence", evidence)):
         if figures["returncode"] != 0:
             tail = figures.get("output_tail", "")[-500:]
             problems.append("the %s run failed (exit %d): %s" % (label, figures["returncode"], tail))
@@ -197,8 +231,13 @@ def measure(control, ready, collections, work, customers):
         problems.append("the converged run wrote %d times (changed=%s)" % (converged["writes"], converged["changed"]))
     if not fresh["changed"]:
         problems.append("the fresh run reported no change")
+    # No sync has run: the evidence is "never", with every mapped company missing, and nothing written.
+    if evidence["writes"] or evidence["verdict"] != "never" or evidence["missing"] != len(set(companies)):
+        problems.append("the evidence run wrote %d times, verdict %s, %d companies missing" % (
+            evidence["writes"], evidence["verdict"], evidence["missing"]))
     return {"customers": customers, "companies": len(set(companies)), "seed_s": round(seed_s, 2),
-            "mapped": len(mapped), "fresh": fresh, "converged": converged, "problems": problems}
+            "mapped": len(mapped), "fresh": fresh, "converged": converged, "evidence": evidence,
+            "problems": problems}
 
 
 def markdown(figures):
@@ -207,7 +246,9 @@ def markdown(figures):
              "profile extended" % (figures["customers"], figures["companies"]), "",
              "| run | wall s | requests | company lookups | by method | writes | changed |",
              "|---|---:|---:|---:|---|---:|---|"]
-    for label in ("fresh", "converged"):
+    for label in ("fresh", "converged", "evidence"):
+        if label not in figures:
+            continue
         run = figures[label]
         lines.append("| %s | %.1f | %d | %d | %s | %d | %s |" % (
             label, run["wall_s"], run["requests"], run["company_lookups"],
@@ -230,6 +271,7 @@ def main(argv=None):
             figures["seed_s"], figures["customers"], figures["companies"]))
         print_run("fresh", figures["fresh"])
         print_run("converged", figures["converged"])
+        print_run("evidence", figures["evidence"])
         if figures["problems"]:
             raise SystemExit("; ".join(figures["problems"]))
         print("\nOK: %d customers mapped onto %d companies; the converged run made zero writes."

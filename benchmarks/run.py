@@ -324,7 +324,7 @@ def run_mapping_phase(args, emulator, control):
     figures = mapping_scale.measure(control, emulator.ready, args.collections_path, work, args.mapping_customers)
     # The machine's 1-minute load before and after, as for the other phases.
     figures["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
-    for label in ("fresh", "converged"):
+    for label in ("fresh", "converged", "evidence"):
         run = figures[label]
         print("  mapping-%-9s wall %7.1f s  requests %d (%d company lookups)  writes %d%s" % (
             label, run["wall_s"], run["requests"], run["company_lookups"], run["writes"],

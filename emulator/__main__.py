@@ -12,6 +12,10 @@ from emulator import tls
 from emulator.app import EmulatorApp
 from emulator.server import EmulatorServer, dump_ready, make_ssl_context, ready_document
 from emulator.state import StateFile
+from emulator.umbrella_sync import SyncScheduler
+
+# The sync connects to the emulator's own socket: a wildcard listening address is reached on loopback.
+_WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
 
 
 def parse_args(argv=None):
@@ -27,7 +31,25 @@ def parse_args(argv=None):
     parser.add_argument("--rate-limits", action="store_true", help="enforce Umbrella's published rate limits")
     parser.add_argument("--ready-file", help="also write the ready JSON document to this file")
     parser.add_argument("--verbose", action="store_true", help="log each request line to stderr")
+    parser.add_argument("--sync-interval", type=_positive_seconds, metavar="SECONDS",
+                        help="run Umbrella's PSA sync of every console with a ConnectWise integration this "
+                             "often (default: only on demand, through the control API)")
     return parser.parse_args(argv)
+
+
+def _positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("the interval must be a positive number of seconds")
+    return value
+
+
+def _sync_url(scheme, host, port):
+    host = _WILDCARD_HOSTS.get(host, host)
+    return "%s://%s:%d" % (scheme, "[%s]" % host if ":" in host else host, port)
 
 
 def _write_atomic(path, text):
@@ -58,15 +80,29 @@ def main(argv=None):
 
     server = EmulatorServer((args.host, args.port), app, ssl_context, verbose=args.verbose)
 
+    scheme = "http" if args.plain_http else "https"
+    scheduler = None
+    if app.umbrella_sync is not None:
+        app.umbrella_sync.set_endpoint(_sync_url(scheme, args.host, server.server_address[1]), ca_file)
+        if args.sync_interval:
+            scheduler = SyncScheduler(app.umbrella_sync, args.sync_interval)
+
+    def shut_down():
+        # A sync in flight finishes against a server that still serves; then the server stops.
+        if scheduler is not None:
+            scheduler.stop()
+        server.shutdown()
+
     def stop(signum, frame):
         # shutdown() waits for serve_forever() to return, so it cannot run in the serving thread.
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        threading.Thread(target=shut_down, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
-    document = dump_ready(ready_document(server, "http" if args.plain_http else "https", args.host, ca_file,
-                                         args.profile))
+    if scheduler is not None:
+        scheduler.start()
+    document = dump_ready(ready_document(server, scheme, args.host, ca_file, args.profile))
     if args.ready_file:
         _write_atomic(args.ready_file, document + "\n")
     sys.stdout.write(document + "\n")
@@ -74,6 +110,8 @@ def main(argv=None):
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
+        if scheduler is not None:
+            scheduler.stop()  # already stopped after a signal; here for any other way out
         server.server_close()
         app.save()
         if temporary_tls_dir:

@@ -3,10 +3,12 @@
 import sys
 import threading
 
+from emulator.clock import Clock
 from emulator.connectwise import ConnectWiseService
 from emulator.faults import FaultInjector
 from emulator.hold import WriteHold
 from emulator.stats import RequestStats
+from emulator.umbrella_sync import UmbrellaSync
 
 
 def load_umbrella_class():
@@ -24,14 +26,19 @@ class EmulatorApp:
 
     def __init__(self, profile="extended", scheme="https", rate_limits=False, state_file=None):
         self.profile = profile
-        self.connectwise = ConnectWiseService(profile, scheme=scheme)
+        # One clock for both vendors: record times, token expiry and the scheduled sync follow it.
+        self.clock = Clock()
+        self.connectwise = ConnectWiseService(profile, scheme=scheme, clock=self.clock)
         umbrella_class = load_umbrella_class()
-        self.umbrella = umbrella_class(profile, rate_limits=rate_limits) if umbrella_class else None
+        self.umbrella = (umbrella_class(profile, rate_limits=rate_limits, clock=self.clock.epoch)
+                         if umbrella_class else None)
         self.rate_limits = rate_limits
         self.faults = FaultInjector()
         self.hold = WriteHold()
         self.stats = RequestStats()
         self.tenants = {}
+        # Umbrella's side of the PSA integration (its runs, queued events, tracked tickets).
+        self.umbrella_sync = UmbrellaSync(self) if self.umbrella else None
         self.state_file = state_file
         self._save_lock = threading.Lock()
 
@@ -39,19 +46,26 @@ class EmulatorApp:
     def snapshot(self):
         return {
             "profile": self.profile,
+            "clockOffsetHours": self.clock.offset_hours,
             "tenants": dict(self.tenants),
             "connectwise": self.connectwise.snapshot(),
             "umbrella": self.umbrella.snapshot() if self.umbrella else self._umbrella_snapshot,
+            "umbrellaSync": self.umbrella_sync.snapshot() if self.umbrella_sync else None,
         }
 
     _umbrella_snapshot = None
 
     def restore(self, data):
+        # Times already stamped stay in the past after a restart: the clock resumes its offset.
+        offset = (data.get("clockOffsetHours") or 0) - self.clock.offset_hours
+        if offset > 0:
+            self.clock.advance(offset)
         self.tenants = dict(data.get("tenants") or {})
         self.connectwise.restore(data.get("connectwise") or {})
         umbrella = data.get("umbrella")
         if self.umbrella is not None and umbrella is not None:
             self.umbrella.restore(umbrella)
+            self.umbrella_sync.restore(data.get("umbrellaSync"))
         else:
             # Keep the Umbrella half of a state file even when Umbrella emulation is unavailable.
             self._umbrella_snapshot = umbrella
@@ -67,6 +81,7 @@ class EmulatorApp:
         self.connectwise.reset()
         if self.umbrella is not None:
             self.umbrella.reset()
+            self.umbrella_sync.reset()
         self._umbrella_snapshot = None
 
     def set_rate_limits(self, enabled):

@@ -14,9 +14,12 @@ import re
 import threading
 
 from emulator import cw_catalogue, cw_conditions, cw_lists
-from emulator.cw_model import (BOARDS, COMPANY_IDENTIFIER_MAX, COMPANY_NAME_MAX, COMPANY_STATUSES, DEPARTMENTS,
+from emulator.clock import ISO_FORMAT, Clock
+from emulator.cw_model import (COMPANY_IDENTIFIER_MAX, COMPANY_NAME_MAX, COMPANY_STATUSES, DEPARTMENTS,
                                LEVELS, LOCATIONS, MEMBER_REFERENCES, STRUCTURE_LEVELS, TIME_ZONES, Company,
-                               default_member, new_key, now_iso, touch)
+                               default_member, new_key)
+from emulator.cw_records import SyncRecords
+from emulator.cw_requests import CwError, Route, invalid, not_found, patch_operations
 from emulator.http_types import Response
 
 CODEBASE = "v4_6_release/"
@@ -40,22 +43,6 @@ SECURITY_ROLES = ("System", "Security Roles")
 MEMBERS = ("System", "Members")
 TABLE_SETUP = ("System", "Table Setup")
 COMPANY_MAINTENANCE = ("Companies", "Company Maintenance")
-_ACTION_OF_METHOD = {"GET": "inquireLevel", "POST": "addLevel", "PUT": "editLevel", "PATCH": "editLevel",
-                     "DELETE": "deleteLevel"}
-
-
-class CwError(Exception):
-    """An error answer in ConnectWise's ErrorResponseMessage shape."""
-
-    def __init__(self, status, code, message, errors=None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors
-
-    def response(self):
-        return Response(self.status, {"code": self.code, "message": self.message, "errors": self.errors})
 
 
 class AlreadyExists(Exception):
@@ -66,25 +53,8 @@ class ControlError(ValueError):
     """A bad request to a control act; the message names the field."""
 
 
-def invalid(resource, field, code, message):
-    return CwError(400, "InvalidObject", "%s object is invalid" % resource,
-                   [{"code": code, "message": message, "resource": resource, "field": field}])
-
-
-def not_found(resource, record_id):
-    return CwError(404, "NotFound", "%s with id %s was not found." % (resource, record_id))
-
-
-class _Route:
-    def __init__(self, pattern, methods, permission=None, extension=()):
-        self.regex = re.compile("^" + pattern + "$", re.IGNORECASE)
-        self.methods = methods          # method -> handler name
-        self.permission = permission    # (module, function) or None: no check
-        self.extension = set(extension)  # methods only served by the extended profile
-
-
 def _routes():
-    R = _Route
+    R = Route
     return [
         R(r"/system/securityroles", {"GET": "list_roles", "POST": "create_role"}, SECURITY_ROLES),
         R(r"/system/securityroles/count", {"GET": "count_roles"}, SECURITY_ROLES),
@@ -128,9 +98,6 @@ def _routes():
         R(r"/(company)/(companies)", {"GET": "list_reference"}, COMPANY_MAINTENANCE),
         R(r"/(company)/(companies)/count", {"GET": "count_reference"}, COMPANY_MAINTENANCE),
         R(r"/(company)/(companies)/(\d+)", {"GET": "get_reference"}, COMPANY_MAINTENANCE),
-        R(r"/(service)/(boards)", {"GET": "list_reference"}, TABLE_SETUP),
-        R(r"/(service)/(boards)/count", {"GET": "count_reference"}, TABLE_SETUP),
-        R(r"/(service)/(boards)/(\d+)", {"GET": "get_reference"}, TABLE_SETUP),
     ]
 
 
@@ -163,14 +130,16 @@ class _Context:
 class ConnectWiseService:
     """Every ConnectWise company of the emulator, and the API over them."""
 
-    def __init__(self, profile="extended", scheme="https"):
+    def __init__(self, profile="extended", scheme="https", clock=None):
         if profile not in ("extended", "public"):
             raise ValueError("profile must be 'extended' or 'public'")
         self.profile = profile
         self.scheme = scheme
+        # The emulator's shared clock: record times (_info) and token expiry follow it.
+        self.clock = clock or Clock()
         self.companies = {}
         self.lock = threading.RLock()
-        self._routes = _routes()
+        self._routes = _routes() + SyncRecords(self).routes()
 
     # ---------------------------------------------------------------------------------------
     # HTTP entry point
@@ -236,9 +205,12 @@ class ConnectWiseService:
             with self.lock:
                 company, member = self._authenticate(headers)
                 if route.permission:
-                    self._authorize(company, member, route.permission, _ACTION_OF_METHOD[method])
+                    self._authorize(company, member, route.permission, route.action(method))
+                if route.screen:
+                    self._authorize_screen(company, member, route.screen)
                 ctx = _Context(company, member, method, query, headers, body, base, sub)
-                return getattr(self, "_" + route.methods[method])(ctx, *args)
+                handler = route.methods[method]
+                return (handler if callable(handler) else getattr(self, "_" + handler))(ctx, *args)
         except CwError as error:
             return error.response()
         except cw_conditions.ConditionError as error:
@@ -272,7 +244,7 @@ class ConnectWiseService:
             if hmac.compare_digest(key["privateKey"].encode(), private_key.encode()):
                 member_id = key["memberId"]
         else:
-            stamp = now_iso()
+            stamp = company.now_iso()
             company.tokens = [t for t in company.tokens if t["expiration"] > stamp]
             token = next((t for t in company.tokens if t["publicKey"] == public_key), None)
             if token and hmac.compare_digest(token["privateKey"].encode(), private_key.encode()):
@@ -291,11 +263,23 @@ class ConnectWiseService:
                           "Your security role does not allow this: %s > %s (%s)." % (
                               permission[0], permission[1], action.replace("Level", "")))
 
+    @staticmethod
+    def _authorize_screen(company, member, label):
+        """Table Setup tables a role reaches are the screens in its customize list ("Allow access to these")."""
+        role = company.roles.get(member.get("securityRole"))
+        screen = cw_catalogue.find_screen(label)
+        allowed = role is not None and any(
+            item["customizeIdentifier"] == "SystemTableSetup" and item["itemIdentifier"] == str(screen["id"])
+            for item in role["customize"].values())
+        if not allowed:
+            raise CwError(403, "Forbidden", "Your security role does not allow this: System > Table Setup "
+                                            "(%s is not in the role's customize list)." % label)
+
     # ---------------------------------------------------------------------------------------
     # Rendering
     # ---------------------------------------------------------------------------------------
     @staticmethod
-    def _info(record, **hrefs):
+    def info_json(record, **hrefs):
         result = {k: v for k, v in record["info"].items() if v is not None}
         result.update(hrefs)
         return result
@@ -303,7 +287,8 @@ class ConnectWiseService:
     def _role_json(self, ctx, role):
         return {"id": role["id"], "name": role["name"], "adminFlag": role["adminFlag"],
                 "inactiveFlag": role["inactiveFlag"],
-                "_info": self._info(role, settings_href="%s/system/securityRoles/%d/settings" % (ctx.base, role["id"]))}
+                "_info": self.info_json(role, settings_href="%s/system/securityRoles/%d/settings" % (
+                    ctx.base, role["id"]))}
 
     @staticmethod
     def _setting_json(setting):
@@ -353,11 +338,11 @@ class ConnectWiseService:
         body["excludedServiceBoardIds"] = list(member.get("excludedServiceBoardIds") or [])
         body["blockPriceFlag"] = member["blockPriceFlag"]
         body["blockCostFlag"] = member["blockCostFlag"]
-        body["_info"] = self._info(member) if "info" in member else {}
+        body["_info"] = self.info_json(member) if "info" in member else {}
         return body
 
     @staticmethod
-    def _member_ref(ctx, member):
+    def member_ref(ctx, member):
         return {"id": member["id"], "identifier": member["identifier"], "name": member["name"],
                 "_info": {"member_href": "%s/system/members/%d" % (ctx.base, member["id"])}}
 
@@ -365,7 +350,7 @@ class ConnectWiseService:
         body = {"id": key["id"], "description": key["description"], "publicKey": key["publicKey"]}
         if with_private:
             body["privateKey"] = key["privateKey"]
-        body["_info"] = self._info(key)
+        body["_info"] = self.info_json(key)
         return body
 
     def _reference_rows(self, company, table):
@@ -382,26 +367,29 @@ class ConnectWiseService:
         if table == "structureLevels":
             return {i: {"id": i, "name": n} for i, n in STRUCTURE_LEVELS}
         if table == "boards":
-            return {i: {"id": i, "name": n, "location": {"id": 1, "name": LOCATIONS[0][1]},
-                        "department": {"id": 2, "identifier": DEPARTMENTS[1][1], "name": DEPARTMENTS[1][2]},
-                        "inactiveFlag": False, "projectFlag": n == "Projects"} for i, n in BOARDS}
+            return {b["id"]: {"id": b["id"], "name": b["name"]} for b in company.boards.values()}
         if table == "companies":
-            return {c["id"]: {"id": c["id"], "identifier": c["identifier"], "name": c["name"],
-                              "status": {"id": _STATUS_IDS[c["status"]], "name": c["status"]},
-                              "deletedFlag": c["deletedFlag"]} for c in company.companies.values()}
+            return {c["id"]: self._company_json(c) for c in company.companies.values()}
         raise KeyError(table)
+
+    def _company_json(self, record):
+        """A client company in the vendor's Company shape, as far as lookups and the mapping read it."""
+        status_id = _STATUS_IDS[record["status"]]
+        return {"id": record["id"], "identifier": record["identifier"], "name": record["name"],
+                "status": {"id": status_id, "name": record["status"]},
+                "deletedFlag": record["deletedFlag"], "_info": self.info_json(record)}
 
     # ---------------------------------------------------------------------------------------
     # Lists
     # ---------------------------------------------------------------------------------------
-    def _list(self, ctx, records):
+    def list_answer(self, ctx, records):
         selected = cw_lists.order_records(cw_lists.filter_records(records, ctx.query), ctx.query)
         page, link = cw_lists.paginate(selected, ctx.query, ctx.headers, ctx.base + "/" + ctx.path.lstrip("/"))
         body = [cw_lists.select_fields(record, ctx.query) for record in page]
         return Response(200, body, {"Link": link} if link else None)
 
     @staticmethod
-    def _count(ctx, records):
+    def count_answer(ctx, records):
         return Response(200, {"count": len(cw_lists.filter_records(records, ctx.query))})
 
     # ---------------------------------------------------------------------------------------
@@ -414,10 +402,10 @@ class ConnectWiseService:
         return role
 
     def _list_roles(self, ctx):
-        return self._list(ctx, [self._role_json(ctx, r) for r in ctx.company.roles.values()])
+        return self.list_answer(ctx, [self._role_json(ctx, r) for r in ctx.company.roles.values()])
 
     def _count_roles(self, ctx):
-        return self._count(ctx, [self._role_json(ctx, r) for r in ctx.company.roles.values()])
+        return self.count_answer(ctx, [self._role_json(ctx, r) for r in ctx.company.roles.values()])
 
     def _get_role(self, ctx, role_id):
         return Response(200, self._role_json(ctx, self._role(ctx, role_id)))
@@ -456,11 +444,11 @@ class ConnectWiseService:
 
     def _list_settings(self, ctx, role_id):
         role = self._role(ctx, role_id)
-        return self._list(ctx, [self._setting_json(s) for s in role["settings"]])
+        return self.list_answer(ctx, [self._setting_json(s) for s in role["settings"]])
 
     def _count_settings(self, ctx, role_id):
         role = self._role(ctx, role_id)
-        return self._count(ctx, [self._setting_json(s) for s in role["settings"]])
+        return self.count_answer(ctx, [self._setting_json(s) for s in role["settings"]])
 
     def _get_setting(self, ctx, role_id, setting_id):
         role = self._role(ctx, role_id)
@@ -470,19 +458,19 @@ class ConnectWiseService:
         role = self._role(ctx, role_id)
         setting = self._setting(ctx, role, setting_id)
         changes = {}
-        for path, value in _patch_operations(ctx.json(), "SecurityRoleSetting"):
+        for path, value in patch_operations(ctx.json(), "SecurityRoleSetting"):
             field = _level_field(path)
             changes[field] = _check_level(setting, field, value, "SecurityRoleSetting")
         setting.update(changes)
-        touch(setting, ctx.by)
-        touch(role, ctx.by)
+        ctx.company.touch(setting, ctx.by)
+        ctx.company.touch(role, ctx.by)
         return Response(200, self._setting_json(setting))
 
     def _patch_settings(self, ctx, role_id):
         """CX1, every setting of the role in one request: paths ``{settingId}/{field}``, all or nothing."""
         role = self._role(ctx, role_id)
         changes = {}  # setting id -> {field: value}
-        for path, value in _patch_operations(ctx.json(), "SecurityRoleSetting"):
+        for path, value in patch_operations(ctx.json(), "SecurityRoleSetting"):
             setting_id, _slash, field_path = path.partition("/")
             if not setting_id.isdigit() or not field_path:
                 raise invalid("SecurityRoleSetting", path, "InvalidField",
@@ -494,23 +482,23 @@ class ConnectWiseService:
         for setting in role["settings"]:
             if setting["id"] in changes:
                 setting.update(changes[setting["id"]])
-                touch(setting, ctx.by)
+                ctx.company.touch(setting, ctx.by)
                 changed.append(self._setting_json(setting))
-        touch(role, ctx.by)
+        ctx.company.touch(role, ctx.by)
         return Response(200, changed)
 
     # -- CX2 customize items ----------------------------------------------------------------
     def _item_json(self, item):
         return {"id": item["id"], "customizeIdentifier": item["customizeIdentifier"],
-                "itemIdentifier": item["itemIdentifier"], "_info": self._info(item)}
+                "itemIdentifier": item["itemIdentifier"], "_info": self.info_json(item)}
 
     def _list_role_items(self, ctx, role_id):
         role = self._role(ctx, role_id)
-        return self._list(ctx, [self._item_json(i) for i in role["customize"].values()])
+        return self.list_answer(ctx, [self._item_json(i) for i in role["customize"].values()])
 
     def _count_role_items(self, ctx, role_id):
         role = self._role(ctx, role_id)
-        return self._count(ctx, [self._item_json(i) for i in role["customize"].values()])
+        return self.count_answer(ctx, [self._item_json(i) for i in role["customize"].values()])
 
     def _get_role_item(self, ctx, role_id, item_id):
         role = self._role(ctx, role_id)
@@ -527,7 +515,7 @@ class ConnectWiseService:
             raise invalid("MySecurityCustomizeItem", "itemIdentifier", "ObjectExists",
                           "The item is already in the customize list of this role.")
         item = ctx.company.add_customize_item(role, identifier, item_identifier, ctx.by)
-        touch(role, ctx.by)
+        ctx.company.touch(role, ctx.by)
         return Response(201, self._item_json(item))
 
     def _patch_role_items(self, ctx, role_id):
@@ -561,14 +549,14 @@ class ConnectWiseService:
             if (identifier, item_identifier) not in held:
                 ctx.company.add_customize_item(role, identifier, item_identifier, ctx.by)
                 held.add((identifier, item_identifier))
-        touch(role, ctx.by)
+        ctx.company.touch(role, ctx.by)
         return Response(200, [self._item_json(i) for i in role["customize"].values()])
 
     def _delete_role_item(self, ctx, role_id, item_id):
         role = self._role(ctx, role_id)
         if role["customize"].pop(int(item_id), None) is None:
             raise not_found("MySecurityCustomizeItem", item_id)
-        touch(role, ctx.by)
+        ctx.company.touch(role, ctx.by)
         return Response(204)
 
     # ---------------------------------------------------------------------------------------
@@ -581,10 +569,10 @@ class ConnectWiseService:
         return member
 
     def _list_members(self, ctx):
-        return self._list(ctx, [self._member_json(ctx, m) for m in ctx.company.members.values()])
+        return self.list_answer(ctx, [self._member_json(ctx, m) for m in ctx.company.members.values()])
 
     def _count_members(self, ctx):
-        return self._count(ctx, [self._member_json(ctx, m) for m in ctx.company.members.values()])
+        return self.count_answer(ctx, [self._member_json(ctx, m) for m in ctx.company.members.values()])
 
     def _default_member(self, ctx):
         template = dict(default_member(), id=0, info={})
@@ -614,13 +602,13 @@ class ConnectWiseService:
         fields = self._member_fields(ctx.company, merged, current=member, require_name=True)
         replaced = default_member()
         replaced.update(fields)
-        self._apply_member(member, replaced, ctx.by)
+        self._apply_member(ctx.company, member, replaced, ctx.by)
         return Response(200, self._member_json(ctx, member))
 
     def _patch_member(self, ctx, member_id):
         member = self._member(ctx, member_id)
         body = {}
-        for path, value in _patch_operations(ctx.json(), "ApiMember"):
+        for path, value in patch_operations(ctx.json(), "ApiMember"):
             parts = path.split("/")
             field = _MEMBER_FIELDS.get(parts[0].lower())
             bad_reference = len(parts) > 1 and (field not in MEMBER_REFERENCES or len(parts) != 2
@@ -629,15 +617,15 @@ class ConnectWiseService:
                 raise invalid("ApiMember", path, "InvalidField", "The field %s cannot be changed." % path)
             body[field] = {parts[1].lower(): value} if len(parts) == 2 else value
         fields = self._member_fields(ctx.company, body, current=member, require_name=False)
-        self._apply_member(member, fields, ctx.by)
+        self._apply_member(ctx.company, member, fields, ctx.by)
         return Response(200, self._member_json(ctx, member))
 
     @staticmethod
-    def _apply_member(member, fields, by):
+    def _apply_member(company, member, fields, by):
         if "inactiveFlag" in fields and fields["inactiveFlag"] != member["inactiveFlag"]:
-            fields.setdefault("inactiveDate", now_iso() if fields["inactiveFlag"] else None)
+            fields.setdefault("inactiveDate", company.now_iso() if fields["inactiveFlag"] else None)
         member.update(fields)
-        touch(member, by)
+        company.touch(member, by)
 
     def _member_fields(self, company, body, current, require_name):
         """Validate the writable fields of ``body``; return them in stored form."""
@@ -700,11 +688,11 @@ class ConnectWiseService:
 
     def _list_keys(self, ctx, member_id):
         member = self._member(ctx, member_id)
-        return self._list(ctx, [self._key_json(k) for k in self._member_keys(ctx, member)])
+        return self.list_answer(ctx, [self._key_json(k) for k in self._member_keys(ctx, member)])
 
     def _count_keys(self, ctx, member_id):
         member = self._member(ctx, member_id)
-        return self._count(ctx, [self._key_json(k) for k in self._member_keys(ctx, member)])
+        return self.count_answer(ctx, [self._key_json(k) for k in self._member_keys(ctx, member)])
 
     def _key(self, ctx, member_id, key_id):
         member = self._member(ctx, member_id)
@@ -739,7 +727,7 @@ class ConnectWiseService:
         member = ctx.company.member_by_identifier(identifier)
         if member is None:
             raise CwError(404, "NotFound", "Member %s was not found." % identifier)
-        expiration = (datetime.datetime.now(datetime.timezone.utc) + TOKEN_LIFETIME).strftime("%Y-%m-%dT%H:%M:%SZ")
+        expiration = (ctx.company.clock.now() + TOKEN_LIFETIME).strftime(ISO_FORMAT)
         token = {"publicKey": new_key(), "privateKey": new_key(), "expiration": expiration,
                  "memberId": member["id"]}
         ctx.company.tokens.append(token)
@@ -753,14 +741,14 @@ class ConnectWiseService:
         role = ctx.company.roles.get(ctx.member.get("securityRole"))
         if role is None:
             return []
-        member_ref = self._member_ref(ctx, ctx.member)
+        member_ref = self.member_ref(ctx, ctx.member)
         return [dict(self._setting_json(s), member=member_ref) for s in role["settings"]]
 
     def _list_my_security(self, ctx):
-        return self._list(ctx, self._my_security_rows(ctx))
+        return self.list_answer(ctx, self._my_security_rows(ctx))
 
     def _count_my_security(self, ctx):
-        return self._count(ctx, self._my_security_rows(ctx))
+        return self.count_answer(ctx, self._my_security_rows(ctx))
 
     def _my_items(self, ctx):
         role = ctx.company.roles.get(ctx.member.get("securityRole"))
@@ -770,20 +758,20 @@ class ConnectWiseService:
                  "itemIdentifier": i["itemIdentifier"]} for i in role["customize"].values()]
 
     def _list_my_items(self, ctx):
-        return self._list(ctx, self._my_items(ctx))
+        return self.list_answer(ctx, self._my_items(ctx))
 
     def _count_my_items(self, ctx):
-        return self._count(ctx, self._my_items(ctx))
+        return self.count_answer(ctx, self._my_items(ctx))
 
     @staticmethod
     def _screen_json(ctx, screen):
         return dict(screen, _info={"lastUpdated": "2025-01-01T00:00:00Z", "updatedBy": "system"})
 
     def _list_screens(self, ctx):
-        return self._list(ctx, [self._screen_json(ctx, s) for s in cw_catalogue.SETUP_SCREENS])
+        return self.list_answer(ctx, [self._screen_json(ctx, s) for s in cw_catalogue.SETUP_SCREENS])
 
     def _count_screens(self, ctx):
-        return self._count(ctx, [self._screen_json(ctx, s) for s in cw_catalogue.SETUP_SCREENS])
+        return self.count_answer(ctx, [self._screen_json(ctx, s) for s in cw_catalogue.SETUP_SCREENS])
 
     def _get_screen(self, ctx, screen_id):
         screen = cw_catalogue.SCREEN_BY_ID.get(int(screen_id))
@@ -793,16 +781,16 @@ class ConnectWiseService:
 
     # -- reference tables ---------------------------------------------------------------------
     _TABLES = {"locations": "locations", "departments": "departments", "timezonesetups": "timeZones",
-               "structurelevels": "structureLevels", "companies": "companies", "boards": "boards"}
+               "structurelevels": "structureLevels", "companies": "companies"}
 
     def _reference_list(self, ctx, name):
         return list(self._reference_rows(ctx.company, self._TABLES[name.lower()]).values())
 
     def _list_reference(self, ctx, *args):
-        return self._list(ctx, self._reference_list(ctx, args[-1]))
+        return self.list_answer(ctx, self._reference_list(ctx, args[-1]))
 
     def _count_reference(self, ctx, *args):
-        return self._count(ctx, self._reference_list(ctx, args[-1]))
+        return self.count_answer(ctx, self._reference_list(ctx, args[-1]))
 
     def _get_reference(self, ctx, *args):
         rows = self._reference_rows(ctx.company, self._TABLES[args[-2].lower()])
@@ -824,8 +812,9 @@ class ConnectWiseService:
         with self.lock:
             if company_id.lower() in self.companies:
                 raise AlreadyExists("ConnectWise company %s exists already" % company_id)
-            company = Company(company_id, name, client_id)
+            company = Company(company_id, name, client_id, self.clock)
             company.seed_companies()
+            company.seed_service_tables()
             admin_role = company.create_role("Admin", "system", admin_flag=True, level="All")
             for screen in cw_catalogue.SETUP_SCREENS:
                 company.add_customize_item(admin_role, "SystemTableSetup", screen["id"], "system")
@@ -880,13 +869,13 @@ class ConnectWiseService:
                     screens.append(screen)
             for setting, change in updates:
                 setting.update(change)
-                touch(setting, "admin")
+                company.touch(setting, "admin")
             if screens is not None:
                 role["customize"] = {k: v for k, v in role["customize"].items()
                                      if v["customizeIdentifier"] != "SystemTableSetup"}
                 for screen in screens:
                     company.add_customize_item(role, "SystemTableSetup", screen["id"], "admin")
-            touch(role, "admin")
+            company.touch(role, "admin")
             return self._role_state(role)
 
     def manual_member_key(self, company_id, member_identifier, description):
@@ -953,7 +942,8 @@ class ConnectWiseService:
                 record["status"] = status
             if deleted is not None:
                 record["deletedFlag"] = deleted
-            return dict(record)
+            company.touch(record, "admin")
+            return {k: v for k, v in record.items() if k != "info"}
 
     @staticmethod
     def _role_state(role):
@@ -1004,7 +994,7 @@ class ConnectWiseService:
         with self.lock:
             self.companies = {}
             for entry in (data or {}).get("companies", []):
-                company = Company.from_dict(entry)
+                company = Company.from_dict(entry, self.clock)
                 self.companies[company.company_id.lower()] = company
 
     def reset(self):
@@ -1098,24 +1088,3 @@ def _check_level(setting, field, value, resource):
         raise invalid(resource, field, "InvalidField",
                       "%s > %s offers only None and All." % (function["moduleName"], function["moduleFunctionName"]))
     return value
-
-
-def _patch_operations(body, resource):
-    """Validate a JSON Patch body; yield ``(path, value)`` with ``remove`` giving None."""
-    if not isinstance(body, list) or not body:
-        raise CwError(400, "InvalidObject", "The request body must be a non-empty array of patch operations.")
-    result = []
-    for operation in body:
-        if not isinstance(operation, dict):
-            raise CwError(400, "InvalidObject", "Each patch operation must be an object.")
-        op = str(operation.get("op", "")).lower()
-        path = str(operation.get("path") or "").strip().strip("/")
-        if op not in ("add", "replace", "remove"):
-            raise invalid(resource, "op", "InvalidField",
-                          "The patch operation %r is not supported (add, replace, remove)." % operation.get("op"))
-        if not path:
-            raise invalid(resource, "path", "NullValue", "A patch operation needs a path.")
-        if op != "remove" and "value" not in operation:
-            raise invalid(resource, path, "NullValue", "A %s operation needs a value." % op)
-        result.append((path, None if op == "remove" else operation["value"]))
-    return result

@@ -4,16 +4,22 @@ Never part of a vendor surface; the server refuses it to non-loopback clients.
 """
 
 import json
+import math
 import re
 
 from emulator.connectwise import AlreadyExists, ControlError
 from emulator.faults import FaultSpecError
 from emulator.hold import HoldSpecError
 from emulator.http_types import Response
+from emulator.umbrella_sync import NoIntegration
 
 
 def _error(status, message):
     return Response(status, {"error": message})
+
+
+def _umbrella_org_id(text):
+    return int(text) if text.isdigit() else text
 
 
 class ControlAPI:
@@ -39,6 +45,13 @@ class ControlAPI:
             ("POST", r"/umbrella/([^/]+)/psa", self._umbrella_psa),
             ("POST", r"/umbrella/([^/]+)/customers", self._umbrella_customers),
             ("POST", r"/umbrella/([^/]+)/customers/([^/]+)/connectwise", self._umbrella_customer_mapping),
+        ]
+        # Umbrella's side of the integration (emulator/umbrella_sync.py) and the emulated time.
+        self._routes += [
+            ("POST", r"/umbrella/([^/]+)/psa/sync", self._run_psa_sync),
+            ("GET", r"/umbrella/([^/]+)/psa/sync", self._last_psa_sync),
+            ("POST", r"/umbrella/([^/]+)/botnet-events", self._botnet_events),
+            ("POST", r"/clock", self._advance_clock),
         ]
         # Reliability scenarios: a write held in flight, tokens expired mid-run.
         self._routes += [
@@ -220,6 +233,49 @@ class ControlAPI:
             payload.get("connectwiseCompanyId"))
         self.app.save()
         return Response(200, result)
+
+    # -- Umbrella's sync and the clock ---------------------------------------------------------
+    def _run_psa_sync(self, payload, org_id):
+        if self.app.umbrella_sync is None:
+            return _error(501, "Umbrella emulation is not available in this build")
+        try:
+            return Response(200, self.app.umbrella_sync.run(_umbrella_org_id(org_id)))
+        except NoIntegration as error:
+            return _error(409, str(error))
+        except RuntimeError as error:  # an app not started by ``python -m emulator``: no URL to dial
+            return _error(503, str(error))
+
+    def _last_psa_sync(self, payload, org_id):
+        if self.app.umbrella_sync is None:
+            return _error(501, "Umbrella emulation is not available in this build")
+        org_id = _umbrella_org_id(org_id)
+        self.app.umbrella.sync_view(org_id)  # an unknown org: 404
+        report = self.app.umbrella_sync.last_report(org_id)
+        if report is None:
+            raise KeyError("org %s has not synchronised yet" % org_id)
+        return Response(200, report)
+
+    def _botnet_events(self, payload, org_id):
+        if self.app.umbrella_sync is None:
+            return _error(501, "Umbrella emulation is not available in this build")
+        customer_id, identity, count = payload.get("customerId"), payload.get("identity"), payload.get("count")
+        if isinstance(customer_id, bool) or not isinstance(customer_id, int):
+            raise ControlError("customerId must be an integer")
+        if not isinstance(identity, str) or not identity.strip() or len(identity) > 255:
+            raise ControlError("identity must be a non-empty string of at most 255 characters")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ControlError("count must be a positive integer")
+        result = self.app.umbrella_sync.queue_botnet_events(_umbrella_org_id(org_id), customer_id, identity, count)
+        self.app.save()
+        return Response(200, result)
+
+    def _advance_clock(self, payload):
+        hours = payload.get("advance_hours")
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not math.isfinite(hours) or hours <= 0:
+            raise ControlError("advance_hours must be a positive number")
+        clock = self.app.clock
+        clock.advance(hours)
+        return Response(200, {"now": clock.iso(), "offset_hours": clock.offset_hours})
 
     # -- reliability scenarios -----------------------------------------------------------------
     def _get_hold(self, payload):

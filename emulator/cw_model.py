@@ -3,11 +3,11 @@
 Plain dicts keyed by id, so that a snapshot is a JSON document and a restore is its inverse.
 """
 
-import datetime
 import secrets
 import string
 
 from emulator import cw_catalogue
+from emulator.clock import Clock
 
 LEVELS = ("None", "My", "All")
 
@@ -25,13 +25,27 @@ TIME_ZONES = [
     (7, "GMT+10/Canberra, Melbourne, Sydney", 10.0),
 ]
 STRUCTURE_LEVELS = [(1, "Corporate"), (2, "Region"), (3, "Branch")]
-BOARDS = [(1, "Help Desk"), (2, "Professional Services"), (3, "Umbrella Alerts"), (4, "Projects")]
+# Service boards and priorities a fresh company starts with (Service › Service Board, Service › Priority
+# setup tables). Names and colours follow ConnectWise's defaults; ids are the emulator's own.
+BOARDS = [(1, "Help Desk"), (2, "Professional Services"), (3, "Umbrella Alerts"), (4, "Projects"), (5, "Security")]
+PRIORITIES = [
+    # (id, name, color, sortOrder, defaultFlag)
+    (1, "Priority 1 - Emergency Response", "Red", 1, False),
+    (2, "Priority 2 - Quick Response", "Orange", 2, False),
+    (3, "Priority 3 - Normal Response", "Green", 3, True),
+    (4, "Priority 4 - Schedule Maintenance", "Blue", 4, False),
+    (5, "Do Not Respond", "Gray", 5, False),
+]
 CLIENT_COMPANIES = [
     (2, "Contoso", "Contoso Ltd"),
     (3, "Fabrikam", "Fabrikam Inc"),
     (4, "Northwind", "Northwind Traders"),
     (5, "AdventureWorks", "Adventure Works Cycles"),
 ]
+# Configuration statuses (Companies › Configuration Status) and the statuses every service board
+# starts with (name, closed); ids and sets are the emulator's own.
+CONFIGURATION_STATUSES = [(1, "Active"), (2, "Inactive")]
+TICKET_STATUSES = [(1, "New", False), (2, "In Progress", False), (3, "Closed", True)]
 # Company statuses (Companies › Company Status setup table); the ids and the set are the emulator's own.
 COMPANY_STATUSES = [(1, "Active"), (2, "Inactive"), (3, "Not-Approved")]
 # ConnectWise's company identifier and name lengths.
@@ -41,29 +55,20 @@ COMPANY_NAME_MAX = 50
 KEY_ALPHABET = string.ascii_letters + string.digits
 
 
-def now_iso():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def new_key():
     """A 16-character key, the length ConnectWise's UI shows."""
     return "".join(secrets.choice(KEY_ALPHABET) for _unused in range(16))
 
 
-def info(by):
-    stamp = now_iso()
-    return {"dateEntered": stamp, "enteredBy": by, "lastUpdated": stamp, "updatedBy": by}
-
-
-def touch(record, by):
-    record["info"]["lastUpdated"] = now_iso()
-    record["info"]["updatedBy"] = by
-
-
 class Company:
-    """One isolated tenant."""
+    """One isolated tenant.
 
-    def __init__(self, company_id, name=None, client_id=None):
+    ``clock`` is the emulator's shared clock (not part of the snapshot): every record time and
+    every token expiry of the company follows it.
+    """
+
+    def __init__(self, company_id, name=None, client_id=None, clock=None):
+        self.clock = clock or Clock()
         self.company_id = company_id
         self.name = name or company_id
         self.client_id = client_id
@@ -75,6 +80,27 @@ class Company:
         # Client companies (Companies › Companies), keyed by id: the company itself first, then the
         # seeded clients; more through the control API.
         self.companies = {}
+        # What Umbrella's sync reads and writes (cw_records.py), keyed by id. A question names its
+        # configuration type, a note its ticket.
+        self.boards = {}
+        self.priorities = {}
+        self.configuration_types = {}
+        self.configuration_questions = {}
+        self.configurations = {}
+        self.tickets = {}
+        self.ticket_notes = {}
+
+    # -- record times (``_info``) ------------------------------------------------------------
+    def now_iso(self):
+        return self.clock.iso()
+
+    def info(self, by):
+        stamp = self.now_iso()
+        return {"dateEntered": stamp, "enteredBy": by, "lastUpdated": stamp, "updatedBy": by}
+
+    def touch(self, record, by):
+        record["info"]["lastUpdated"] = self.now_iso()
+        record["info"]["updatedBy"] = by
 
     def next_id(self, kind):
         self.counters[kind] = self.counters.get(kind, 0) + 1
@@ -85,13 +111,13 @@ class Company:
         role_id = self.next_id("role")
         role = {
             "id": role_id, "name": name, "adminFlag": bool(admin_flag), "inactiveFlag": bool(inactive_flag),
-            "info": info(by), "settings": [], "customize": {},
+            "info": self.info(by), "settings": [], "customize": {},
         }
         for function in cw_catalogue.FUNCTIONS:
             role["settings"].append({
                 "id": self.next_id("setting"), "function": function["index"],
                 "addLevel": level, "editLevel": level, "deleteLevel": level, "inquireLevel": level,
-                "info": info(by),
+                "info": self.info(by),
             })
         self.roles[role_id] = role
         return role
@@ -109,7 +135,7 @@ class Company:
 
     def add_customize_item(self, role, customize_identifier, item_identifier, by):
         item = {"id": self.next_id("customize"), "customizeIdentifier": customize_identifier,
-                "itemIdentifier": str(item_identifier), "info": info(by)}
+                "itemIdentifier": str(item_identifier), "info": self.info(by)}
         role["customize"][item["id"]] = item
         return item
 
@@ -122,14 +148,14 @@ class Company:
         member = default_member()
         member.update(fields)
         member["id"] = self.next_id("member")
-        member["info"] = info(by)
+        member["info"] = self.info(by)
         self.members[member["id"]] = member
         return member
 
     def create_key(self, member, description, by, public_key=None, private_key=None):
         key = {
             "id": self.next_id("key"), "memberId": member["id"], "description": description,
-            "publicKey": public_key or new_key(), "privateKey": private_key or new_key(), "info": info(by),
+            "publicKey": public_key or new_key(), "privateKey": private_key or new_key(), "info": self.info(by),
         }
         self.keys[key["id"]] = key
         return key
@@ -142,8 +168,17 @@ class Company:
         """The company itself (id 1) and the four seeded clients (ids 2 to 5), all active."""
         for company_id, identifier, name in [(1, self.company_id, self.name)] + CLIENT_COMPANIES:
             self.companies[company_id] = {"id": company_id, "identifier": identifier, "name": name,
-                                          "status": "Active", "deletedFlag": False}
+                                          "status": "Active", "deletedFlag": False, "info": self.info("system")}
         self.counters["company"] = max(self.companies)
+
+    def seed_service_tables(self):
+        """The service boards and priorities of a fresh company."""
+        for board_id, name in BOARDS:
+            self.boards[board_id] = {"id": board_id, "name": name, "inactiveFlag": False,
+                                     "projectFlag": name == "Projects", "info": self.info("system")}
+        for priority_id, name, color, sort_order, default_flag in PRIORITIES:
+            self.priorities[priority_id] = {"id": priority_id, "name": name, "color": color, "sortOrder": sort_order,
+                                            "defaultFlag": default_flag, "info": self.info("system")}
 
     def company_by_identifier(self, identifier):
         wanted = identifier.casefold()
@@ -151,7 +186,7 @@ class Company:
 
     def add_client_company(self, identifier, name, status="Active"):
         record = {"id": self.next_id("company"), "identifier": identifier, "name": name, "status": status,
-                  "deletedFlag": False}
+                  "deletedFlag": False, "info": self.info("admin")}
         self.companies[record["id"]] = record
         return record
 
@@ -165,11 +200,18 @@ class Company:
             "keys": list(self.keys.values()),
             "tokens": list(self.tokens),
             "companies": list(self.companies.values()),
+            "boards": list(self.boards.values()),
+            "priorities": list(self.priorities.values()),
+            "configurationTypes": list(self.configuration_types.values()),
+            "configurationQuestions": list(self.configuration_questions.values()),
+            "configurations": list(self.configurations.values()),
+            "tickets": list(self.tickets.values()),
+            "ticketNotes": list(self.ticket_notes.values()),
         }
 
     @classmethod
-    def from_dict(cls, data):
-        company = cls(data["company_id"], data.get("name"), data.get("client_id"))
+    def from_dict(cls, data, clock=None):
+        company = cls(data["company_id"], data.get("name"), data.get("client_id"), clock)
         company.counters = dict(data.get("counters", {}))
         for role in data.get("roles", []):
             role = dict(role)
@@ -180,8 +222,20 @@ class Company:
         company.tokens = list(data.get("tokens", []))
         if "companies" in data:
             company.companies = {c["id"]: c for c in data["companies"]}
+            for record in company.companies.values():
+                record.setdefault("info", company.info("system"))  # stored before companies had _info
         else:
             company.seed_companies()  # a state file written before companies were stored
+        if "boards" in data:
+            company.boards = {b["id"]: b for b in data["boards"]}
+            company.priorities = {p["id"]: p for p in data.get("priorities", [])}
+        else:
+            company.seed_service_tables()  # a state file written before boards were stored
+        company.configuration_types = {t["id"]: t for t in data.get("configurationTypes", [])}
+        company.configuration_questions = {q["id"]: q for q in data.get("configurationQuestions", [])}
+        company.configurations = {c["id"]: c for c in data.get("configurations", [])}
+        company.tickets = {t["id"]: t for t in data.get("tickets", [])}
+        company.ticket_notes = {n["id"]: n for n in data.get("ticketNotes", [])}
         return company
 
 

@@ -46,6 +46,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             # The TLS handshake runs here, in the connection's own thread, not in the accept loop.
             self.connection.do_handshake()
 
+    def date_time_string(self, timestamp=None):
+        # The Date header follows the emulator's clock: clients measure the age of _info times against it.
+        return super().date_time_string(self.server.app.clock.epoch() if timestamp is None else timestamp)
+
     # Every method goes through one entry point.
     def do_GET(self):
         self._serve("GET")

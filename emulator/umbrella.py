@@ -8,8 +8,9 @@
 for a direct child organization named by ``X-Umbrella-OrgId``, and never reaches anything else.
 
 Profile ``public`` serves exactly the published surface. Profile ``extended`` adds the project's
-PSA extension (UX1 ``/admin/v2/psa/integration``, UX2 ``/admin/v2/psa/customers``, see
-docs/extension-api.md); in ``public`` those routes answer like any unknown route.
+PSA extension (UX1 ``/admin/v2/psa/integration``, UX2 ``/admin/v2/psa/customers``, UX3
+``/admin/v2/psa/status``, see docs/extension-api.md); in ``public`` those routes answer like any
+unknown route.
 """
 
 import base64
@@ -66,6 +67,8 @@ def _message(status, text, headers=None):
 
 
 NOT_FOUND = {"message": "Not Found"}
+# UX3 of an organization whose integration has never synchronised.
+NO_SYNC_YET = {"lastSyncAt": None, "ok": None, "lastError": None, "lastSuccessfulSyncAt": None}
 
 
 class _Route:
@@ -224,6 +227,42 @@ class UmbrellaService:
             customer["connectwiseCompanyId"] = connectwise_company_id
             return {"customerId": customer["customerId"], "connectwiseCompanyId": connectwise_company_id}
 
+    def sync_view(self, org_id):
+        """What the console's sync works from: its PSA settings (private key included) and customers.
+
+        An unknown org raises KeyError.
+        """
+        with self._lock:
+            org = self._orgs.get(_to_org_id(org_id))
+            if org is None:
+                raise KeyError("org %s does not exist" % org_id)
+            return {"orgId": org["orgId"], "psa": copy.deepcopy(org["psa"]),
+                    "customers": [{"customerId": c["customerId"], "customerName": c["customerName"],
+                                   "connectwiseCompanyId": c["connectwiseCompanyId"]}
+                                  for c in self._org_customers(org)]}
+
+    def orgs_with_connectwise_psa(self):
+        with self._lock:
+            return [org_id for org_id in sorted(self._orgs)
+                    if (self._orgs[org_id]["psa"] or {}).get("psa") == "connectwise"
+                    and self._orgs[org_id]["psa"]["enabled"]]
+
+    def record_psa_status(self, org_id, report):
+        """The integration's status as the console shows it, after a sync (emulator/umbrella_sync.py)."""
+        with self._lock:
+            org = self._orgs.get(_to_org_id(org_id))
+            if org is None:
+                return
+            previous = org.get("psaStatus") or {}
+            first_error = (report["errors"] or [None])[0]
+            org["psaStatus"] = {
+                "lastSyncAt": report["at"],
+                "ok": report["ok"],
+                "lastError": None if first_error is None else "%s: %s %s" % (
+                    first_error["request"], first_error["status"], first_error["message"]),
+                "lastSuccessfulSyncAt": report["at"] if report["ok"] else previous.get("lastSuccessfulSyncAt"),
+            }
+
     def snapshot(self):
         """The whole state, secrets included, as JSON-serializable data (the state file)."""
         with self._lock:
@@ -260,6 +299,7 @@ class UmbrellaService:
              "orgs": {"<orgId>": {"orgId", "name", "parentOrgId", "apiKey", "tokensIssued",
                                   "psa": {"psa": "none"|"connectwise"|"autotask", "enabled", "connectwise":
                                           {..., "privateKey"}, "ticketing", "modifiedAt"},
+                                  "psaStatus": <UX3: the last sync's time, ok and error>,
                                   "customers": [<provider view> + "connectwiseCompanyId"]}}}
         """
         with self._lock:
@@ -274,6 +314,7 @@ class UmbrellaService:
                     "apiKey": org["apiKey"],
                     "tokensIssued": org["tokensIssued"],
                     "psa": copy.deepcopy(org["psa"]) if org["psa"] else {"psa": "none", "enabled": False},
+                    "psaStatus": dict(org.get("psaStatus") or NO_SYNC_YET),
                     "customers": [],
                 }
             for customer_id in sorted(self._customers):
@@ -314,6 +355,7 @@ class UmbrellaService:
             _Route(r"/admin/v2/psa/integration", "admin",
                    {"GET": self._get_psa, "PUT": self._put_psa, "DELETE": self._delete_psa}, extension=True),
             _Route(r"/admin/v2/psa/customers", "admin", {"GET": self._list_psa_customers}, extension=True),
+            _Route(r"/admin/v2/psa/status", "admin", {"GET": self._get_psa_status}, extension=True),
             _Route(r"/admin/v2/psa/customers" + customer_id, "admin",
                    {"PUT": self._put_psa_customer, "DELETE": self._delete_psa_customer}, extension=True),
         ]
@@ -592,6 +634,9 @@ class UmbrellaService:
     def _delete_psa(self, org, query, body):
         org["psa"] = None
         return Response(204)
+
+    def _get_psa_status(self, org, query, body):
+        return Response(200, dict(org.get("psaStatus") or NO_SYNC_YET))
 
     def _list_psa_customers(self, org, query, body):
         mapped = [c for c in self._org_customers(org) if c["connectwiseCompanyId"] is not None]

@@ -28,7 +28,7 @@ options:
     description:
       - The registered results by step, each a task result or V(null) when the task did not run (its
         tag not selected). Keys C(role), C(member), C(key), C(key_rotation), C(key_store_mode), C(key_store), C(access),
-        C(umbrella), C(revoke), C(mapping); a missing key counts as a task that did not run.
+        C(umbrella), C(revoke), C(mapping), C(sync); a missing key counts as a task that did not run.
     type: dict
     required: true
   tenant:
@@ -77,6 +77,23 @@ options:
     description: The tenant's company mapping steps (CSV), written when the console has no mapping API.
     type: str
     default: ''
+  key_created_at:
+    description:
+      - When the key in use was created (C(YYYY-MM-DDTHH:MM:SSZ), UTC, the server's clock), as the key store or
+        the key task recorded it, or as the operator gave it (C(psa_integration_key_created_at)); empty when
+        unknown.
+      - Umbrella's sync counts as evidence for the key in use only when it happened after this time.
+    type: str
+    default: ''
+    version_added: 0.3.0
+  sync_required:
+    description:
+      - Umbrella must be syncing (C(psa_sync_required)). A tenant whose sync stage ran and whose sync is not
+        V(verified) gets the status V(failed), its C(failed_task) the stage's task and its C(message) the sync state
+        and the findings; the playbook fails such a tenant after its summary, as any failed tenant.
+    type: bool
+    default: false
+    version_added: 0.3.0
 """
 
 EXAMPLES = r"""
@@ -100,7 +117,35 @@ _value:
       description:
         - V(manual) when steps are left for a person, V(created) when the role or the member was
           created, V(changed) when anything else changed, else V(unchanged).
+        - V(failed) when O(sync_required) and the sync is not V(verified) (with C(failed_task) and C(message)).
+        - What the run did and what is left by hand; what Umbrella did with the key is in RV(_value.sync).
       type: str
+    sync:
+      description:
+        - What ConnectWise shows of Umbrella's own sync with the key in use (the sync stage, M(msp.umbrella_psa.cw_umbrella_sync_info)).
+        - V(verified) when every mapped company holds a configuration the integration member updated within
+          the maximum age, after the key in use was created.
+        - V(awaiting first sync) when no sync by the member since the key in use was created is seen yet, or
+          when the key was created this run (the stage then reads nothing).
+        - V(partial) when some mapped companies are missing or not fresh, V(stale) when the member's last sync is
+          too old (a revoked key, an inactive member, a role short of a permission).
+        - V(not checked) when the stage did not run (tag not selected, no key yet, a key still to be created).
+      type: str
+      version_added: 0.3.0
+    sync_findings:
+      description: For V(partial) and V(stale), what is wrong, one line each (also in the report and the summary).
+      type: list
+      elements: str
+      version_added: 0.3.0
+    synced_companies:
+      description: The ConnectWise companies (identifiers) whose configuration the member updated within the maximum age.
+      type: list
+      elements: str
+      version_added: 0.3.0
+    last_sync:
+      description: The member's last update of a configuration, or an empty string when none is seen.
+      type: str
+      version_added: 0.3.0
     check_mode:
       description: The result of a check run (a plan).
       type: bool
@@ -116,12 +161,32 @@ _value:
       description: The public half of the key the integration uses.
       type: str
     report:
-      description: The report file of the manual steps, or an empty string when there are none.
+      description: The report file of the manual steps and of the sync's findings, or an empty string when there are none.
       type: str
+    failed_task:
+      description: With O(sync_required), the task of a tenant that fails because Umbrella is not syncing.
+      type: str
+      returned: when the status is V(failed)
+      version_added: 0.3.0
+    message:
+      description: With O(sync_required), why the tenant fails (the sync state and the findings).
+      type: str
+      returned: when the status is V(failed)
+      version_added: 0.3.0
 """
 
-UMBRELLA_CONFIRMATION = ("Then set psa_umbrella_confirmed_public_key: %s in this tenant's inventory variables; "
-                         "the next run treats the Umbrella step as done for that key.")
+UMBRELLA_CONFIRMATION = ("Then set psa_umbrella_confirmed_public_key: %s in this tenant's inventory variables, or "
+                         "let Umbrella's first sync with that key confirm it: the next run finds the configurations "
+                         "the integration member updated in ConnectWise and treats the Umbrella step as done.")
+# Without the key API the role knows the key's creation time only from the operator.
+UMBRELLA_EVIDENCE_NEEDS_TIME = (" For the sync to count, set psa_integration_key_created_at to the time the key was "
+                                "created (UTC, YYYY-MM-DDTHH:MM:SSZ).")
+SYNC_TASK = "Read the evidence of Umbrella's sync"
+SYNC_NOT_CHECKED = "not checked"
+SYNC_AWAITING = "awaiting first sync"
+SYNC_VERIFIED = "verified"
+# The module's verdicts that name a problem; "never" is the state of every new integration.
+SYNC_PROBLEMS = ("partial", "stale")
 UMBRELLA_AFTER_KEY = ("Umbrella console: MSP Settings \u203a PSA Integration Details: once the API key above exists, "
                       "the next run prints the exact values to enter.")
 
@@ -139,7 +204,45 @@ def new_key_result(results):
     return {}
 
 
-def manual_steps(results, public_key="", operator_public_key="", confirmed_public_key=""):
+def _timestamp(text):
+    """An ISO 8601 time as a comparable string, YYYY-MM-DDTHH:MM:SS (UTC), or '' when there is none."""
+    text = str(text or "").strip()
+    if not text:
+        return ""
+    return text.replace(" ", "T").rstrip("Z").split("+", maxsplit=1)[0].split(".", maxsplit=1)[0]
+
+
+def synced_since_key(results, key_created_at=""):
+    """Umbrella has synced with the key in use: the member updated a configuration after the key was made.
+
+    The evidence names the member, not the key; a sync after the key's creation is the best public sign that
+    the console holds it (a previous key of the member, still live, could sync too: revoke it).
+    """
+    sync = _step(results, "sync")
+    created, last = _timestamp(key_created_at), _timestamp(sync.get("last_sync"))
+    if sync.get("skipped") or sync.get("verdict") in (None, "never") or not last:
+        return False
+    return not created or last >= created
+
+
+def sync_state(results, key_created_at=""):
+    """The result's sync state and its findings (see RETURN)."""
+    sync = _step(results, "sync")
+    if not sync or sync.get("skipped") or sync.get("failed") or "verdict" not in sync:
+        # The stage skips a key created this run (nothing can have synced with it yet) without a request.
+        created = new_key_result(results)
+        if created and sync.get("skipped") and (created.get("public_key") or "") != "":
+            return SYNC_AWAITING, []
+        return SYNC_NOT_CHECKED, []
+    verdict = sync.get("verdict")
+    if verdict in SYNC_PROBLEMS:
+        return verdict, list(sync.get("findings") or [])
+    if verdict == "syncing" and synced_since_key(results, key_created_at):
+        return SYNC_VERIFIED, []
+    return SYNC_AWAITING, []
+
+
+def manual_steps(results, public_key="", operator_public_key="", confirmed_public_key="", key_created_at=""):
     role, key, umbrella = _step(results, "role"), _step(results, "key"), _step(results, "umbrella")
     steps = []
     # A verified key proves the role's manual steps were done.
@@ -148,9 +251,15 @@ def manual_steps(results, public_key="", operator_public_key="", confirmed_publi
     # No key API: the operator creates the key, unless the inventory already names it.
     if key.get("extension") is False and not operator_public_key:
         steps += key.get("manual_steps") or []
-    # No Umbrella API: done once the operator confirms this very key.
-    if umbrella.get("extension") is False and not (confirmed_public_key and confirmed_public_key == public_key):
-        steps += (umbrella.get("manual_steps") or []) + [UMBRELLA_CONFIRMATION % public_key]
+    # No Umbrella API: done once the operator confirms this very key, or once the integration member's sync
+    # after the key's creation shows that the console holds it (a creation time is needed for that).
+    confirmed = bool(confirmed_public_key) and confirmed_public_key == public_key
+    evidence = bool(public_key) and bool(key_created_at) and synced_since_key(results, key_created_at)
+    if umbrella.get("extension") is False and not (confirmed or evidence):
+        confirmation = UMBRELLA_CONFIRMATION % public_key
+        if not key_created_at:
+            confirmation += UMBRELLA_EVIDENCE_NEEDS_TIME
+        steps += (umbrella.get("manual_steps") or []) + [confirmation]
     if not public_key:
         steps.append(UMBRELLA_AFTER_KEY)
     steps += _step(results, "mapping").get("manual_steps") or []
@@ -192,10 +301,15 @@ def changes(results, check_mode=False, role_name="", member_identifier="", publi
 
 def tenant_result(results, tenant, role_name, member_identifier, check_mode=False, public_key="",
                   operator_public_key="", confirmed_public_key="", store_path="", report_path="",
-                  mapping_steps_path="", store_mode=""):
+                  mapping_steps_path="", key_created_at="", sync_required=False, store_mode=""):
     results = dict(results or {})
     public_key = public_key or ""
-    steps = manual_steps(results, public_key, operator_public_key or "", confirmed_public_key or "")
+    # A key created this run is younger than any evidence the stage could have seen.
+    created_now = (new_key_result(results).get("key") or {}).get("created_at")
+    key_created_at = str(created_now or key_created_at or "")
+    steps = manual_steps(results, public_key, operator_public_key or "", confirmed_public_key or "", key_created_at)
+    sync, findings = sync_state(results, key_created_at)
+    sync_result = _step(results, "sync")
     done = changes(results, check_mode, role_name, member_identifier, public_key, store_path, mapping_steps_path,
                    store_mode or "")
     if steps:
@@ -204,15 +318,35 @@ def tenant_result(results, tenant, role_name, member_identifier, check_mode=Fals
         status = "created"
     else:
         status = "changed" if done else "unchanged"
-    return {
+    outcome = {
         "tenant": tenant,
         "status": status,
         "check_mode": bool(check_mode),
         "changes": done,
         "manual_steps": steps,
         "public_key": public_key,
-        "report": report_path if steps else "",
+        "report": report_path if steps or findings else "",
+        "sync": sync,
+        "sync_findings": findings,
+        "synced_companies": [str(company.get("identifier")) for company in sync_result.get("companies") or []
+                             if company.get("fresh")],
+        "last_sync": str(sync_result.get("last_sync") or ""),
     }
+    if sync_required and sync not in (SYNC_NOT_CHECKED, SYNC_VERIFIED):
+        outcome.update(status="failed", failed_task=SYNC_TASK, message=required_message(sync, findings, sync_result))
+    return outcome
+
+
+def required_message(sync, findings, sync_result):
+    """Why a tenant that must be syncing fails: the state and what to look at."""
+    if sync == SYNC_AWAITING:
+        last = sync_result.get("last_sync")
+        reason = ("no sync by the integration member since the key in use was created (last sync: %s)"
+                  % (last or "never"))
+        findings = [finding for finding in sync_result.get("findings") or [] if last is None] or findings
+    else:
+        reason = "Umbrella's sync is %s" % sync
+    return "psa_sync_required: %s%s" % (reason, "".join("; " + finding for finding in findings))
 
 
 class FilterModule(object):

@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import re
+from email.utils import parsedate_to_datetime
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -507,6 +508,7 @@ class ConnectWiseClient:
         if body is not None:
             kwargs['data'] = json.dumps(body)
         response = self._send(method, url or self.base_url + path, 'ConnectWise %s %s' % (method, path), **kwargs)
+        self.last_date_header = response.headers.get('Date') or self.last_date_header
         if not 200 <= response.status_code < 300:
             error = _error_from_response(response, method, path)
             error.repeated_after_send = getattr(response, 'repeated_after_send', False)
@@ -622,6 +624,29 @@ class ConnectWiseClient:
             # so such a PATCH may be repeated after a dropped connection; add/remove in general may not.
             idempotent = all(isinstance(op, dict) and op.get('op') == 'replace' for op in operations) or None
         return self._request('PATCH', path, body=operations, idempotent=idempotent)
+
+    # -- server time (cw_umbrella_sync_info) ------------------------------------------------------
+
+    # The HTTP ``Date`` header of the last API answer (RFC 7231: the server's clock when it answered).
+    last_date_header = None
+
+    def server_time(self):
+        """The server's notion of now, from the last answer's ``Date`` header (aware UTC), or None.
+
+        Freshness checks compare ``_info`` times, which the server stamps with its own clock, with this
+        rather than with the controller's clock, which may be off or, on the emulator, far behind.
+        """
+        if not self.last_date_header:
+            return None
+        try:
+            value = parsedate_to_datetime(self.last_date_header)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value.astimezone(datetime.timezone.utc)
 
     def delete(self, path):
         try:

@@ -116,6 +116,22 @@ class ControlClient:
     def expire_umbrella_tokens(self):
         return self.request("POST", "umbrella/tokens/expire", {}, expect=200).json()
 
+    def psa_sync(self, org_id):
+        """Run Umbrella's sync of one console now (emulator/umbrella_sync.py); its report."""
+        return self.request("POST", "umbrella/%s/psa/sync" % org_id, {}, expect=200).json()
+
+    def last_psa_sync(self, org_id):
+        """The report of the console's last sync (AssertionError: none yet, 404)."""
+        return self.request("GET", "umbrella/%s/psa/sync" % org_id, expect=200).json()
+
+    def botnet_events(self, org_id, customer_id, identity, count):
+        return self.request("POST", "umbrella/%s/botnet-events" % org_id,
+                            {"customerId": customer_id, "identity": identity, "count": count}, expect=200).json()
+
+    def advance_clock(self, hours):
+        """Move the emulator's clock forward; ``{"now", "offset_hours"}``."""
+        return self.request("POST", "clock", {"advance_hours": hours}, expect=200).json()
+
 
 def new_session(ca_file=None):
     """A Session that trusts the emulator's CA.

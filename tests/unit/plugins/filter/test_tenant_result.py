@@ -35,7 +35,7 @@ def test_fresh_tenant_lists_every_write_in_order_and_is_created():
     outcome = result(fresh_steps(), public_key="PUB1")
     assert outcome == {
         "tenant": "acme", "status": "created", "check_mode": False, "public_key": "PUB1", "report": "",
-        "manual_steps": [],
+        "manual_steps": [], "sync": "not checked", "sync_findings": [], "synced_companies": [], "last_sync": "",
         "changes": ["security role 'Umbrella' created", "API member 'umbrella' created",
                     "API key created (public key PUB1)", "key pair stored in keys/acme.yml",
                     "Umbrella PSA integration set to public key PUB1"],
@@ -134,3 +134,127 @@ def test_a_key_store_found_open_is_reported_tightened():
     planned = tenant_result(results, tenant="acme", role_name="Umbrella", member_identifier="umbrella",
                             check_mode=True, store_path="/srv/keys/acme.yml", store_mode="0644")
     assert "key store /srv/keys/acme.yml: mode 0644 would be tightened to 0600" in planned["changes"]
+
+
+def sync_evidence(verdict="syncing", last_sync="2026-12-05T10:00:00Z", findings=(), companies=None):
+    """What cw_umbrella_sync_info returns, in the shape the role registers."""
+    if companies is None:
+        companies = [{"identifier": "Contoso", "name": "Contoso Ltd", "fresh": True},
+                     {"identifier": "Fabrikam", "name": "Fabrikam Inc", "fresh": verdict == "syncing"}]
+    return {"changed": False, "verdict": verdict, "last_sync": last_sync, "findings": list(findings),
+            "companies": companies, "missing": [], "unexpected": []}
+
+
+def converged_steps(**overrides):
+    steps = {name: ({"changed": False, "extension": True} if value else value) for name, value in fresh_steps().items()}
+    steps["access"] = SKIPPED
+    steps.update(overrides)
+    return steps
+
+
+def test_a_sync_after_the_key_was_created_verifies_the_tenant_and_names_its_companies():
+    outcome = result(converged_steps(sync=sync_evidence()), public_key="PUB1", key_created_at="2026-12-04T09:00:00Z")
+    assert (outcome["status"], outcome["sync"], outcome["sync_findings"]) == ("unchanged", "verified", [])
+    assert outcome["synced_companies"] == ["Contoso", "Fabrikam"]
+    assert outcome["last_sync"] == "2026-12-05T10:00:00Z" and outcome["report"] == ""
+
+
+def test_no_sync_yet_or_one_older_than_the_key_is_awaiting_the_first_sync():
+    never = sync_evidence("never", last_sync=None, companies=[], findings=["no configuration updated by umbrella"])
+    outcome = result(converged_steps(sync=never), public_key="PUB1", key_created_at="2026-12-04T09:00:00Z")
+    # The first sync is the normal state of a new integration, not a finding.
+    assert (outcome["sync"], outcome["sync_findings"], outcome["report"]) == ("awaiting first sync", [], "")
+    # The member's last sync predates the key in use (a rotation): that was the previous key.
+    older = result(converged_steps(sync=sync_evidence()), public_key="PUB1", key_created_at="2026-12-05T11:00:00Z")
+    assert older["sync"] == "awaiting first sync"
+    # A key created this run is younger than any evidence the stage read.
+    steps = converged_steps(sync=sync_evidence())
+    steps["key"] = {"changed": True, "created": True, "extension": True, "public_key": "PUB2",
+                    "key": {"created_at": "2026-12-05T12:00:00Z"}}
+    assert result(steps, public_key="PUB2", key_created_at="2026-12-01T00:00:00Z")["sync"] == "awaiting first sync"
+
+
+def test_stale_and_partial_syncs_are_findings_in_the_result_and_the_report():
+    stale = sync_evidence("stale", last_sync="2026-12-03T10:00:00Z",
+                          findings=["no configuration updated by umbrella in the last 26 hours"])
+    outcome = result(converged_steps(sync=stale), public_key="PUB1", key_created_at="2026-12-01T00:00:00Z")
+    assert (outcome["status"], outcome["sync"]) == ("unchanged", "stale")
+    assert outcome["sync_findings"] == ["no configuration updated by umbrella in the last 26 hours"]
+    assert outcome["report"] == "reports/acme.md"
+    partial = sync_evidence("partial", findings=["missing: Nowhere"])
+    outcome = result(converged_steps(sync=partial), public_key="PUB1", key_created_at="2026-12-01T00:00:00Z")
+    assert (outcome["sync"], outcome["sync_findings"], outcome["synced_companies"]) == (
+        "partial", ["missing: Nowhere"], ["Contoso"])
+
+
+def test_a_skipped_or_absent_sync_stage_is_not_checked():
+    assert result(converged_steps(sync=SKIPPED), public_key="PUB1")["sync"] == "not checked"
+    assert result(converged_steps(), public_key="PUB1")["sync"] == "not checked"
+
+
+def public_steps(sync=None):
+    steps = converged_steps(sync=sync)
+    steps["key"] = {"changed": False, "extension": False, "manual_steps": ["create a key"]}
+    steps["umbrella"] = {"changed": False, "extension": False, "manual_steps": ["enter the key"]}
+    return steps
+
+
+def test_on_a_public_console_a_sync_after_the_key_was_created_closes_the_umbrella_step():
+    key = dict(public_key="OPERATOR", operator_public_key="OPERATOR", key_created_at="2026-12-05T09:00:00Z")
+    waiting = result(public_steps(sync_evidence("never", last_sync=None, companies=[])), **key)
+    assert waiting["status"] == "manual" and waiting["sync"] == "awaiting first sync"
+    assert waiting["manual_steps"][0] == "enter the key"
+    assert waiting["manual_steps"][1].startswith("Then set psa_umbrella_confirmed_public_key: OPERATOR ")
+    done = result(public_steps(sync_evidence()), **key)
+    assert (done["status"], done["manual_steps"], done["sync"]) == ("unchanged", [], "verified")
+    # A sync older than the key is the previous key's: the step stays.
+    older = dict(key)
+    older["key_created_at"] = "2026-12-05T11:00:00Z"
+    assert result(public_steps(sync_evidence()), **older)["manual_steps"][0] == "enter the key"
+
+
+def test_on_a_public_console_the_evidence_needs_the_keys_creation_time():
+    outcome = result(public_steps(sync_evidence()), public_key="OPERATOR", operator_public_key="OPERATOR")
+    assert outcome["status"] == "manual"
+    needs_time = "set psa_integration_key_created_at to the time the key was created (UTC, YYYY-MM-DDTHH:MM:SSZ)."
+    assert outcome["manual_steps"][-1].endswith(needs_time)
+    # The operator's confirmation stays a manual override.
+    confirmed = result(public_steps(sync_evidence("never", last_sync=None, companies=[])), public_key="OPERATOR",
+                       operator_public_key="OPERATOR", confirmed_public_key="OPERATOR")
+    assert (confirmed["manual_steps"], confirmed["sync"]) == ([], "awaiting first sync")
+
+
+def test_timestamps_of_either_form_compare():
+    # YAML reads an unquoted time as a datetime, which the role hands over as "YYYY-MM-DD HH:MM:SS+00:00".
+    outcome = result(public_steps(sync_evidence(last_sync="2026-12-05T10:00:00Z")), public_key="OPERATOR",
+                     operator_public_key="OPERATOR", key_created_at="2026-12-05 09:59:59+00:00")
+    assert outcome["manual_steps"] == []
+
+
+def test_a_tenant_that_must_be_syncing_fails_naming_the_state_and_the_findings():
+    stale = sync_evidence("stale", last_sync="2026-12-03T10:00:00Z",
+                          findings=["Contoso: configuration last updated 2 days ago by umbrella"])
+    outcome = result(converged_steps(sync=stale), public_key="PUB1", key_created_at="2026-12-01T00:00:00Z",
+                     sync_required=True)
+    assert (outcome["status"], outcome["failed_task"]) == ("failed", "Read the evidence of Umbrella's sync")
+    assert outcome["message"] == ("psa_sync_required: Umbrella's sync is stale; "
+                                  "Contoso: configuration last updated 2 days ago by umbrella")
+    # The report with the findings is still written.
+    assert outcome["report"] == "reports/acme.md"
+    never = sync_evidence("never", last_sync=None, companies=[], findings=["No configuration was written by member"])
+    waiting = result(converged_steps(sync=never), public_key="PUB1", sync_required=True)
+    assert waiting["status"] == "failed"
+    assert waiting["message"] == ("psa_sync_required: no sync by the integration member since the key in use was "
+                                  "created (last sync: never); No configuration was written by member")
+    # Verified, or a stage that did not run, does not fail.
+    assert result(converged_steps(sync=sync_evidence()), public_key="PUB1", sync_required=True)["status"] == "unchanged"
+    assert result(converged_steps(sync=SKIPPED), public_key="PUB1", sync_required=True)["status"] == "unchanged"
+
+
+def test_a_key_created_this_run_is_awaiting_its_first_sync_without_a_read():
+    # The stage skips a key created this run: nothing can have synced with it yet.
+    outcome = result(dict(fresh_steps(), sync=SKIPPED), public_key="PUB1")
+    assert (outcome["sync"], outcome["sync_findings"], outcome["status"]) == ("awaiting first sync", [], "created")
+    # Skipped for want of a key, it was not checked.
+    steps = converged_steps(sync=SKIPPED)
+    assert result(steps, public_key="")["sync"] == "not checked"
