@@ -58,7 +58,15 @@ def store_holds(path, public_key, private_key, vault_password):
 
 def console_holds(params):
     """(None when the console holds the key, else why not; whether it was read)."""
+    # The run's Umbrella token, shared with the tenant's other tasks, for this check only.
     umbrella.set_shared_token_store(SharedTokenStore())
+    try:
+        return _console_holds(params)
+    finally:
+        umbrella.set_shared_token_store(None)
+
+
+def _console_holds(params):
     client = umbrella.UmbrellaClient.from_params(params)
     try:
         current = client.get(INTEGRATION_PATH, extension=True) or {}
