@@ -17,7 +17,8 @@ from support.ansible_runner import REPO_ROOT, ansible_env, stage_collection
 BIN = Path(sys.executable).parent
 ANSIBLE_VERSION = tuple(int(part) for part in ansible_release.split(".")[:2])
 MODULES = ["cw_security_role", "cw_api_member", "cw_api_key", "cw_access_info", "umbrella_psa_integration",
-           "umbrella_psa_company_mapping", "key_store", "tenant_lock", "key_successor"]
+           "umbrella_psa_company_mapping", "key_store", "tenant_lock", "key_successor",
+           "cw_umbrella_sync_info"]
 
 
 def run(cmd, cwd, env=None):
@@ -118,7 +119,10 @@ def test_demo_runs_from_the_installed_tarball_and_converges(tmp_path):
     recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)", first, re.M)
     assert sorted(host for host, _changed, _failed in recap) == sorted(tenants)
     assert all(int(changed) > 0 and failed == "0" for _host, changed, failed in recap), recap
-    assert "Second run: 0 changes - converged." in second
+    assert "Last run: 0 changes - converged." in second
+    # The second run read Umbrella's sync back through ConnectWise: every tenant verified.
+    at_the_end = re.search(r"^Umbrella's sync at the end:\s+(.*)$", second, re.M).group(1)
+    assert at_the_end == ", ".join("%s verified" % name for name in sorted(tenants))
     # Each tenant's key store was written by the installed key_store action.
     assert sorted(p.stem for p in (tmp_path / "demo" / "keys").iterdir() if p.name != ".locks") == sorted(tenants)
 

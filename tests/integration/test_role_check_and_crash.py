@@ -108,7 +108,9 @@ AWKWARD = [
     ("t" * 63, "maxlen", "R" * 30, "m" * 15, "D" * 100),
     ("percent%tenant", "percent", "Umbrella 100%", "umb%rella", "50% off_key"),
     ("back\\slash", "backslash", "Umbrella \\ SOC", "umb\\rella", "C:\\Umbrella\\key"),
-    ("spaces in name", "spaces", "  Umbrella  Team", "umbrella", "Cisco  Umbrella  "),
+    # Inner runs of spaces are kept; outer ones would be trimmed by ConnectWise, so the role refuses them
+    # before any write (tests/reliability/test_rel_hold_*.py).
+    ("spaces in name", "spaces", "  Umbrella  Team", "umbrella", "Cisco  Umbrella  key"),
     ("emoji-☂", "emoji", "Umbrella ☂", "umbrella☂", "Umbrella ☂ key"),
     ("amp&semi;", "ampsemi", "Umbrella & Co; Ltd", "umb&rella", "key & <tag> ; drop"),
 ]

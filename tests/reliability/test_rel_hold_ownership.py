@@ -172,6 +172,7 @@ BAD_INPUTS = [
     ("ident-16", {"psa_member_identifier": "umbrella-integra"}, ["psa_member_identifier", "15"]),
     ("ident-space", {"psa_member_identifier": "umbrella "}, ["psa_member_identifier", "whitespace"]),
     ("key-101", {"psa_key_description": "K" * 101}, ["psa_key_description", "100"]),
+    ("key-space", {"psa_key_description": "Cisco  Umbrella  "}, ["psa_key_description", "whitespace"]),
     ("name-31", {"psa_member_name": "N" * 31}, ["psa_member_name", "30"]),
     ("notes-2001", {"psa_member_notes": "n" * 2001}, ["psa_member_notes", "2000"]),
 ]
