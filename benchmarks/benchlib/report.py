@@ -87,7 +87,9 @@ def targets(runs, batch_size=None):
                                  converged["requests"]["writes"] == 0))
             checks.append(_requests_check("N=%d ours converged: <= 8 requests/tenant" % n, converged, 8))
         if fresh:
-            checks.append(_requests_check("N=%d ours fresh: <= 16 requests/tenant" % n, fresh, 16))
+            # 16 as of 0.2.0, plus the two reads that find a tenant's conflicts before its first write:
+            # whose Umbrella console it is, and whose API member (docs/reliability.md, ownership).
+            checks.append(_requests_check("N=%d ours fresh: <= 18 requests/tenant" % n, fresh, 18))
         for key in ("ours_fresh/floor_wall", "ours_converged/floor_wall"):
             if r.get(key) is not None:
                 checks.append(_check("N=%d %s <= 2.0" % (n, key), r[key], r[key] <= 2.0))
