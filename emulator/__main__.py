@@ -1,6 +1,7 @@
 """``python -m emulator``: start the emulator and print one JSON line when it is ready."""
 
 import argparse
+import math
 import os
 import shutil
 import signal
@@ -42,7 +43,7 @@ def _positive_seconds(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
-    if not value > 0 or value == float("inf"):
+    if value <= 0 or not math.isfinite(value):  # NaN is neither finite nor positive
         raise argparse.ArgumentTypeError("the interval must be a positive number of seconds")
     return value
 

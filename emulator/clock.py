@@ -13,6 +13,7 @@ the emulator's advance does not move, so that renewal is the path exercised.
 """
 
 import datetime
+import math
 import threading
 import time
 
@@ -38,7 +39,7 @@ class Clock:
         if isinstance(hours, bool) or not isinstance(hours, (int, float)):
             raise TypeError("hours must be a number")
         hours = float(hours)
-        if not hours > 0 or hours == float("inf"):
+        if hours <= 0 or not math.isfinite(hours):  # NaN is neither finite nor positive
             raise ValueError("hours must be a positive, finite number")
         with self._lock:
             self._offset_seconds += hours * 3600.0

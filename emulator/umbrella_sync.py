@@ -24,7 +24,7 @@ from urllib.parse import urlencode, urlsplit
 
 CW_API_PREFIX = "/v4_6_release/apis/3.0"
 CW_API_VERSION = "2025.1"
-# Umbrella's own integration id: the console asks for none (vendor-facts: "most likely not").
+# Umbrella's own integration id: the console asks for none (Cisco's guides name none).
 UMBRELLA_CLIENT_ID = "6f1e3c0a-9b7d-4e21-8c5f-0a1b2c3d4e5f"
 DEFAULT_TYPE_NAME = "Umbrella"
 REQUEST_TIMEOUT = 30
@@ -145,8 +145,15 @@ class ConnectWiseCaller:
 
 
 def _quoted(value):
-    # ConnectWise conditions have no escape for a quote inside a string.
-    return '"%s"' % str(value).replace('"', "")
+    # ConnectWise conditions have no escape for a quote inside a string: the quote the value does not hold
+    # is used, so that an identifier such as Acme" is looked up as written, not as Acme (the collection's
+    # own client does the same). A value holding both cannot be written as a condition at all.
+    text = str(value)
+    if '"' not in text:
+        return '"%s"' % text
+    if "'" not in text:
+        return "'%s'" % text
+    raise CallFailed("GET", None, "%r holds both quote characters: no condition can name it" % text)
 
 
 class SyncRun:

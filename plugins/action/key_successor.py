@@ -21,7 +21,7 @@ from ansible.parsing.vault import AnsibleVaultError, VaultLib, VaultSecret
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.msp.umbrella_psa.plugins.lookup.key_store import read_store
-from ansible_collections.msp.umbrella_psa.plugins.module_utils import umbrella
+from ansible_collections.msp.umbrella_psa.plugins.module_utils import http, umbrella
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import UMBRELLA_ARGSPEC
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella_psa_integration import INTEGRATION_PATH
 from ansible_collections.msp.umbrella_psa.plugins.plugin_utils.token_cache import SharedTokenStore
@@ -67,17 +67,20 @@ def console_holds(params):
 
 
 def _console_holds(params):
-    client = umbrella.UmbrellaClient.from_params(params)
     try:
-        current = client.get(INTEGRATION_PATH, extension=True) or {}
+        client = umbrella.UmbrellaClient.from_params(params)
+        current = client.get(INTEGRATION_PATH, extension=True)
     except umbrella.UmbrellaUnsupported:
         # No public API reads these settings: the operator's confirmation is the only evidence.
         if params["console_confirmed"]:
             return None, False
         return "the console cannot be read and the operator has not confirmed it holds the key in use " \
                "(psa_umbrella_confirmed_public_key)", False
-    except umbrella.UmbrellaError as exc:
+    except (umbrella.UmbrellaError, http.TransportError) as exc:
+        # Unreachable, refused, a setting that cannot be used: not revoking is the safe answer.
         return "the console's PSA settings could not be read (%s)" % exc, True
+    if not isinstance(current, dict):
+        return "the console's PSA settings could not be read (an answer that is not a JSON object)", True
     connectwise = current.get("connectwise") or {}
     if current.get("psa") != "connectwise" or connectwise.get("publicKey") != params["public_key"] \
             or not connectwise.get("privateKeySet"):

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: absolute_file
 short_description: a file path given by a variable, refused unless absolute
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - Returns the path normalised, C(~) expanded.
   - Refuses, with a one-line error naming the variable, a path that is relative (it would depend on the

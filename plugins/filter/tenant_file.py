@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: tenant_file
 short_description: the path of a tenant's file, kept inside its directory
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - Joins an absolute directory and a tenant's name with a suffix (C(<directory>/<tenant><suffix>)).
   - Refuses, with a one-line error naming the variable and the fix, a tenant name that could leave the

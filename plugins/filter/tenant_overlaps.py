@@ -47,7 +47,9 @@ _value:
   type: dict
 """
 
-from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import without_userinfo
+from urllib.parse import urlsplit, urlunsplit
+
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import SettingError, parse_origin, without_userinfo
 
 DEFAULT_UMBRELLA_BASE_URL = "https://api.umbrella.com"
 NAMES = ("psa_cw_site", "psa_cw_company_id", "psa_umbrella_base_url", "psa_umbrella_org_id", "psa_umbrella_api_key")
@@ -62,16 +64,33 @@ def _host_list(hosts):
     return hosts[0] if len(hosts) == 1 else "%s and %s" % (", ".join(hosts[:-1]), hosts[-1])
 
 
+def _same_place(value, allow_path):
+    """A site or base URL as one place, however it is written (bare host, https://, :443, a closing /).
+
+    A value the clients would refuse is kept as written: that tenant fails on its own check, with its
+    own message.
+    """
+    try:
+        parts = urlsplit(parse_origin(value, "site", "site", allow_plain_http=True, bare_host=True,
+                                      allow_path=allow_path))
+        default_port = {"https": 443, "http": 80}[parts.scheme]
+        host = parts.hostname if parts.port in (None, default_port) else "%s:%d" % (parts.hostname, parts.port)
+        return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", "")).lower()
+    except (SettingError, ValueError, KeyError):
+        return value.lower().rstrip("/")
+
+
 def _keys(variables):
     """(what, variable, key) of the ConnectWise company and the Umbrella organization a host names."""
     keys = []
-    site, company = _text(variables.get("psa_cw_site")).lower().rstrip("/"), _text(variables.get("psa_cw_company_id"))
+    site, company = _text(variables.get("psa_cw_site")), _text(variables.get("psa_cw_company_id"))
     if site and company:
+        site = _same_place(site, allow_path=False)
         # A password in the site is refused by the first request; it is never shown, here neither.
         keys.append(("psa_cw_company_id", "the same ConnectWise company (site %s, company %s)"
                      % (without_userinfo(site), company),
                      ("cw", site, company.casefold())))
-    base_url = _text(variables.get("psa_umbrella_base_url")).rstrip("/").lower() or DEFAULT_UMBRELLA_BASE_URL
+    base_url = _same_place(_text(variables.get("psa_umbrella_base_url")) or DEFAULT_UMBRELLA_BASE_URL, allow_path=True)
     org_id = _text(variables.get("psa_umbrella_org_id"))
     if org_id:
         keys.append(("psa_umbrella_org_id", "the same Umbrella organization %s" % org_id,

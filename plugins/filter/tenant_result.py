@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+
 DOCUMENTATION = r"""
 name: tenant_result
 short_description: the psa_integration role's result for one tenant
@@ -117,7 +119,8 @@ _value:
       description:
         - V(manual) when steps are left for a person, V(created) when the role or the member was
           created, V(changed) when anything else changed, else V(unchanged).
-        - V(failed) when O(sync_required) and the sync is not V(verified) (with C(failed_task) and C(message)).
+        - V(failed) when O(sync_required) and the sync is not V(verified) (with C(failed_task) and C(message)),
+          unless the key was created this run (it awaits its first sync) or the evidence was not checked.
         - What the run did and what is left by hand; what Umbrella did with the key is in RV(_value.sync).
       type: str
     sync:
@@ -205,11 +208,27 @@ def new_key_result(results):
 
 
 def _timestamp(text):
-    """An ISO 8601 time as a comparable string, YYYY-MM-DDTHH:MM:SS (UTC), or '' when there is none."""
+    """An ISO 8601 time as a comparable string, YYYY-MM-DDTHH:MM:SS in UTC, or '' when there is none.
+
+    An offset is applied (a key created at 02:00-05:00 is younger than a sync at 03:00Z); a time without
+    one is taken as UTC, as ConnectWise and the key store write it.
+    """
     text = str(text or "").strip()
     if not text:
         return ""
-    return text.replace(" ", "T").rstrip("Z").split("+", maxsplit=1)[0].split(".", maxsplit=1)[0]
+    cleaned = text.replace(" ", "T")
+    cleaned = cleaned[:-1] + "+00:00" if cleaned.endswith(("Z", "z")) else cleaned
+    whole, dot, rest = cleaned.partition(".")
+    if dot:  # fractions of a second do not matter here, and older Pythons parse only six digits
+        offset = rest.lstrip("0123456789")
+        cleaned = whole + offset
+    try:
+        moment = datetime.datetime.fromisoformat(cleaned)
+    except ValueError:
+        return cleaned[:19]
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def synced_since_key(results, key_created_at=""):
@@ -228,18 +247,34 @@ def synced_since_key(results, key_created_at=""):
 def sync_state(results, key_created_at=""):
     """The result's sync state and its findings (see RETURN)."""
     sync = _step(results, "sync")
-    if not sync or sync.get("skipped") or sync.get("failed") or "verdict" not in sync:
+    if not sync or sync.get("skipped") or "verdict" not in sync:
         # The stage skips a key created this run (nothing can have synced with it yet) without a request.
         created = new_key_result(results)
         if created and sync.get("skipped") and (created.get("public_key") or "") != "":
             return SYNC_AWAITING, []
+        if sync.get("msg") and not sync.get("skipped"):
+            # The evidence could not be read (the stage does not fail the tenant): say why.
+            return SYNC_NOT_CHECKED, ["The evidence of Umbrella's sync could not be read: %s" % sync["msg"]]
         return SYNC_NOT_CHECKED, []
     verdict = sync.get("verdict")
+    findings = list(sync.get("findings") or [])
     if verdict in SYNC_PROBLEMS:
-        return verdict, list(sync.get("findings") or [])
+        return verdict, findings
     if verdict == "syncing" and synced_since_key(results, key_created_at):
         return SYNC_VERIFIED, []
-    return SYNC_AWAITING, []
+    # Never synced, or not since the key in use was made. A key younger than the maximum age may simply not
+    # have met Umbrella's daily sync yet: nothing is wrong. Past that age (or of an unknown age), what the
+    # reads found is kept (a role short of a permission, a Company ID that links nothing), so that a sync
+    # that never comes is explained.
+    return SYNC_AWAITING, ([] if _younger_than_max_age(sync, key_created_at) else findings)
+
+
+def _younger_than_max_age(sync, key_created_at):
+    created, now = _timestamp(key_created_at), _timestamp(sync.get("server_time"))
+    if not created or not now or not isinstance(sync.get("max_age_hours"), int):
+        return False
+    age = datetime.datetime.strptime(now, "%Y-%m-%dT%H:%M:%S") - datetime.datetime.strptime(created, "%Y-%m-%dT%H:%M:%S")
+    return age <= datetime.timedelta(hours=sync["max_age_hours"])
 
 
 def manual_steps(results, public_key="", operator_public_key="", confirmed_public_key="", key_created_at=""):
@@ -332,7 +367,9 @@ def tenant_result(results, tenant, role_name, member_identifier, check_mode=Fals
                              if company.get("fresh")],
         "last_sync": str(sync_result.get("last_sync") or ""),
     }
-    if sync_required and sync not in (SYNC_NOT_CHECKED, SYNC_VERIFIED):
+    # A key created this run cannot have synced yet: awaiting its first sync fails nothing, or every new
+    # tenant would fail its first run.
+    if sync_required and sync not in (SYNC_NOT_CHECKED, SYNC_VERIFIED) and not (sync == SYNC_AWAITING and created_now):
         outcome.update(status="failed", failed_task=SYNC_TASK, message=required_message(sync, findings, sync_result))
     return outcome
 

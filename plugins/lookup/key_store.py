@@ -87,13 +87,13 @@ _list:
         - The permission bits the store file was found with, in octal (such as V(0600)); an empty string
           when the file does not exist.
       type: str
-      version_added: 0.4.0
+      version_added: 0.3.0
     mode_too_open:
       description:
         - V(true) when the file grants any access to its group or to others. The role then tightens it to
           C(0600) and says so in the tenant's result.
       type: bool
-      version_added: 0.4.0
+      version_added: 0.3.0
     age_days:
       description: Whole days since C(created_at); V(0) when the store holds no key or no creation time.
       type: int

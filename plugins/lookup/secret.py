@@ -18,7 +18,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: secret
 short_description: a secret variable's value, not templated when it is kept in vault
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - Returns the value of each named variable of the host, for a secret such as a private key or an API
     secret, without letting its characters act as a template when it is kept in Ansible Vault.
@@ -108,8 +108,8 @@ class LookupModule(LookupBase):
         if name not in variables:
             if self._has_default:
                 return self._default
-            raise AnsibleLookupError("%s is not set: set it in the tenant's inventory variables, kept in Ansible Vault"
-                                     % (seen[0] if seen else name))
+            raise AnsibleLookupError("%s is not set%s: set it in the tenant's inventory variables, kept in Ansible Vault"
+                                     % (name, " (%s refers to it)" % seen[-1] if seen else ""))
         value = variables[name]
         if not isinstance(value, str) or not _is_template(value) or _from_vault_file(value, self._vault_files):
             # An encrypt_string value (not a str until decrypted), !unsafe, or a vaulted file's: data.
@@ -126,4 +126,4 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError(
                 "%s could not be templated (%s): a secret holding {{, {%% or {# must be kept in Ansible Vault "
                 "(ansible-vault encrypt_string, or a vars file encrypted whole) or marked !unsafe"
-                % ((seen or (name,))[0], type(exc).__name__))
+                % ((seen or (name,))[0], type(exc).__name__)) from None  # Jinja's error quotes the secret

@@ -634,7 +634,7 @@ class ConnectWiseClient:
         """The server's notion of now, from the last answer's ``Date`` header (aware UTC), or None.
 
         Freshness checks compare ``_info`` times, which the server stamps with its own clock, with this
-        rather than with the controller's clock, which may be off or, on the emulator, far behind.
+        rather than with the controller's clock, which may be off.
         """
         if not self.last_date_header:
             return None

@@ -70,8 +70,8 @@ ARGUMENT_OPTIONS = {}
 
 
 # ---------------------------------------------------------------------------------------------------
-# What each part of Umbrella's sync needs of the integration member's role (vendor-facts: Cisco's
-# setup guides). ``allow`` names the Table Setup customize list entries that part needs.
+# What each part of Umbrella's sync needs of the integration member's role (Cisco's setup
+# guides). ``allow`` names the Table Setup customize list entries that part needs.
 
 
 class SyncPart(object):
@@ -410,8 +410,15 @@ class RoleCheck(object):
                               % (name, name, ", ".join(sorted(tables))))
             return None
         except ConnectWiseAuthError:
+            self.notes.append(u"The Table Setup customize list of role '%s' was not checked: this key may not read "
+                              u"it" % name)
             return None
-        screens = _setup_screens(self.client, items, full=False)
+        try:
+            screens = _setup_screens(self.client, items, full=False)
+        except ConnectWiseError as exc:
+            # An extra check: the evidence above stands without it.
+            self.notes.append(u"The Table Setup customize list of role '%s' was not checked (%s)" % (name, exc))
+            return None
         return set(screens.label_of(item.get("itemIdentifier")).casefold() for item in items) if screens else set()
 
 
@@ -448,6 +455,9 @@ def run(params, check_mode=False, client=None):
     try:
         records = read_configurations(client, types, type_name, member)
     except ConnectWiseAuthError as exc:
+        if exc.status == 401:
+            # The key itself is refused (revoked, or its member inactive): no permission would help.
+            raise EngineError(str(exc), status=exc.status)
         raise EngineError("%s; read the evidence with a key whose role has Companies › Configurations inquire "
                           "All" % exc, status=exc.status)
 
@@ -495,6 +505,7 @@ def run(params, check_mode=False, client=None):
         unexpected=unexpected,
         findings=findings,
         server_time=iso(now),
+        max_age_hours=max_age,
         clock=clock,
         requests=client.request_count,
         manual_steps=[],

@@ -85,8 +85,8 @@ RATE_LIMIT_FLOOR = 0.5
 # (or a date in the past) and a jitter draw near zero would otherwise make a tight loop of requests.
 RETRY_FLOOR = 0.5
 # How long a refused connection or an unreadable (empty) answer is retried: long enough for a server
-# or a load balancer to restart (the project's restart test measured up to 8.4 s down on a loaded
-# machine), short enough that a wrong port does not cost every tenant the whole retry_max_time.
+# or a load balancer to restart (seconds, usually), short enough that a wrong port does not cost every
+# tenant the whole retry_max_time.
 BRIEF_RETRY_TIME = 15.0
 MAX_REDIRECTS = 5
 READ_METHODS = frozenset(('GET', 'HEAD'))
@@ -136,10 +136,23 @@ def without_userinfo(text):
     scheme, sep, rest = text.partition('://')
     if not sep:
         scheme, rest = '', text
-    authority, slash, tail = rest.partition('/')
-    if '@' in authority:
-        authority = authority.rpartition('@')[2]
-    return (scheme + sep if sep else '') + authority + slash + tail
+    # Up to the last '@' before any query: a password may itself hold '/' or '@' (not allowed unencoded
+    # in a URL, but typed so all the same), and URL parsing would then take part of it for a path.
+    head, tail = _before_query(rest)
+    if '@' in head:
+        head = head.rpartition('@')[2]
+    return (scheme + sep if sep else '') + head + tail
+
+
+def _before_query(text):
+    """``(text up to its first '?' or '#', the rest)``."""
+    cut = min([i for i in (text.find('?'), text.find('#')) if i >= 0] or [len(text)])
+    return text[:cut], text[cut:]
+
+
+def _holds_userinfo(text):
+    """Whether ``text`` may carry a user name or password: an '@' anywhere before its query."""
+    return '@' in _before_query(text.partition('://')[2] or text)[0]
 
 
 def origin_of(url):
@@ -160,7 +173,7 @@ def _origin_key(url):
 
 def same_origin(url, other):
     """Same scheme, host and port, and no userinfo in ``other``."""
-    if '@' in urlsplit(other).netloc:
+    if _holds_userinfo(other):
         return False
     key = _origin_key(url)
     return key is not None and key == _origin_key(other)
@@ -182,7 +195,7 @@ def parse_origin(value, option, variable, allow_plain_http=False, bare_host=Fals
         text = 'https://' + text
     shown = without_userinfo(text)
     parts = urlsplit(text)
-    if '@' in parts.netloc:
+    if _holds_userinfo(text):
         raise SettingError('%s %r holds a user name or password: remove them (the API keys are options of '
                            'their own); credentials in a URL would be sent and shown' % (name, shown))
     if parts.scheme not in ('https', 'http'):

@@ -209,6 +209,12 @@ server_time:
   returned: always
   type: str
   sample: "2026-12-05T12:00:00Z"
+max_age_hours:
+  description: The O(max_age_hours) freshness was measured with.
+  returned: always
+  type: int
+  sample: 26
+  version_added: 0.3.0
 clock:
   description: V(server) when RV(server_time) is the server's C(Date) header, V(controller) otherwise.
   returned: always

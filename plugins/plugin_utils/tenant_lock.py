@@ -199,7 +199,11 @@ class Locks(object):
         return os.path.join(self.dir, check_name(tenant) + SUFFIX)
 
     def _gate(self):
-        fd = os.open(os.path.join(self.dir, GATE_NAME), os.O_RDWR | os.O_CREAT, 0o600)
+        path = os.path.join(self.dir, GATE_NAME)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise LockError("could not open %s: %s" % (path, exc.strerror or exc))
         fcntl.flock(fd, fcntl.LOCK_EX)
         return fd
 
@@ -211,7 +215,8 @@ class Locks(object):
         except (IOError, OSError) as exc:
             if exc.errno == errno.ENOENT:
                 return None
-            return {}
+            # A lock that exists but cannot be read (another user's, say) is never taken over blindly.
+            raise LockError("could not read the lock %s: %s" % (self._path(tenant), exc.strerror or exc))
         except ValueError:
             return {}
         return data if isinstance(data, dict) else {}
@@ -273,6 +278,8 @@ class Locks(object):
                 if state == "stale" and not holder.get("claimed"):
                     taken_over[name] = holder
             return True, None, taken_over
+        except (IOError, OSError) as exc:
+            raise LockError("could not write a lock in %s: %s" % (self.dir, exc.strerror or exc))
         finally:
             os.close(gate)  # closing the descriptor drops the flock
 
@@ -285,6 +292,8 @@ class Locks(object):
                 os.unlink(self._path(tenant))
                 return True, holder
             return False, holder
+        except (IOError, OSError) as exc:
+            raise LockError("could not remove the lock %s: %s" % (self._path(tenant), exc.strerror or exc))
         finally:
             os.close(gate)
 
@@ -329,4 +338,7 @@ def acquire(directory, tenant, timeout, together=(), notify=None, me=None, poll=
 
 def release(directory, tenant, me=None):
     """Release the tenant's lock if this run holds it; returns (released, holder found)."""
-    return Locks(directory, me).release(tenant)
+    locks = Locks(directory, me, create=False)  # nothing to release where no lock directory exists
+    if locks.dir is None:
+        return False, None
+    return locks.release(tenant)

@@ -80,8 +80,10 @@ def ticket(tenant, company_id=2, board="Umbrella Alerts", **credentials):
                                          "initialDescription": "15 blocked botnet events"}, **credentials), "Ticket")
 
 
-def role_member(tenant, settings=FULL_SETTINGS, customize=SCREENS):
-    """An API member whose role holds ``settings`` and ``customize``; (member, its credentials)."""
+def role_member(tenant, settings=None, customize=None):
+    """An API member whose role holds ``settings`` and ``customize`` (by default the seed's); (member, its credentials)."""
+    settings = FULL_SETTINGS if settings is None else settings
+    customize = SCREENS if customize is None else customize
     role, member, key = tenant.member_with_role(unique("Sync", 20))
     tenant.emulator.control.cw_role_settings(tenant.company_id, role["id"], settings, customize=customize)
     return role, member, dict(public_key=key["publicKey"], private_key=key["privateKey"])
@@ -157,8 +159,8 @@ def test_configuration_types_and_questions_lifecycle(tenant):
 
     renamed = ok(tenant.put("%s/%d" % (TYPES, kind["id"]), {"name": "Umbrella Security"}), "ConfigurationType")
     assert renamed["name"] == "Umbrella Security" and renamed["inactiveFlag"] is False
-    inactive = ok(tenant.patch("%s/%d" % (TYPES, kind["id"]), [{"op": "replace", "path": "inactiveFlag",
-                                                                 "value": True}]), "ConfigurationType")
+    deactivate = [{"op": "replace", "path": "inactiveFlag", "value": True}]
+    inactive = ok(tenant.patch("%s/%d" % (TYPES, kind["id"]), deactivate), "ConfigurationType")
     assert inactive["inactiveFlag"] is True and inactive["name"] == "Umbrella Security"
 
     # Deleting a type in use is refused; once free, it goes with its questions.
@@ -586,8 +588,8 @@ def test_each_permission_taken_away_refuses_exactly_the_routes_that_need_it(tena
     customize = [label for label in SCREENS if label != taken]
     _role, _member, own = role_member(tenant, settings, customize)
     kind, _questions = umbrella_type(tenant)
-    ids = {"type": kind["id"], "spare_type": created(tenant.post(TYPES, {"name": unique("Spare ", 20)}),
-                                                    "ConfigurationType")["id"],
+    spare_type = created(tenant.post(TYPES, {"name": unique("Spare ", 20)}), "ConfigurationType")
+    ids = {"type": kind["id"], "spare_type": spare_type["id"],
            "configuration": configuration(tenant, kind)["id"],
            "spare_configuration": configuration(tenant, kind, name="Spare")["id"], "ticket": ticket(tenant)["id"]}
     for method, template, needs in ROUTE_NEEDS:
@@ -618,8 +620,8 @@ def test_the_records_survive_a_restart_with_a_state_file(tmp_path):
         kind, questions = umbrella_type(tenant)
         made = configuration(tenant, kind, answers={questions["Efficacy"]: "99.1"})
         opened = ticket(tenant)
-        note = created(tenant.post("%s/%d/notes" % (TICKETS, opened["id"]), {"text": "kept",
-                                                                          "internalAnalysisFlag": True}), "TicketNote")
+        kept = {"text": "kept", "internalAnalysisFlag": True}
+        note = created(tenant.post("%s/%d/notes" % (TICKETS, opened["id"]), kept), "TicketNote")
         emulator.control.advance_clock(5)
         old_url = emulator.url
         before = {path: json.dumps(tenant.get(path).json()).replace(old_url, "") for path in (

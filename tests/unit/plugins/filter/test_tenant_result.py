@@ -142,7 +142,8 @@ def sync_evidence(verdict="syncing", last_sync="2026-12-05T10:00:00Z", findings=
         companies = [{"identifier": "Contoso", "name": "Contoso Ltd", "fresh": True},
                      {"identifier": "Fabrikam", "name": "Fabrikam Inc", "fresh": verdict == "syncing"}]
     return {"changed": False, "verdict": verdict, "last_sync": last_sync, "findings": list(findings),
-            "companies": companies, "missing": [], "unexpected": []}
+            "companies": companies, "missing": [], "unexpected": [], "server_time": "2026-12-05T12:00:00Z",
+            "max_age_hours": 26}
 
 
 def converged_steps(**overrides):
@@ -161,12 +162,16 @@ def test_a_sync_after_the_key_was_created_verifies_the_tenant_and_names_its_comp
 
 def test_no_sync_yet_or_one_older_than_the_key_is_awaiting_the_first_sync():
     never = sync_evidence("never", last_sync=None, companies=[], findings=["no configuration updated by umbrella"])
-    outcome = result(converged_steps(sync=never), public_key="PUB1", key_created_at="2026-12-04T09:00:00Z")
-    # The first sync is the normal state of a new integration, not a finding.
+    outcome = result(converged_steps(sync=never), public_key="PUB1", key_created_at="2026-12-05T09:00:00Z")
+    # The first sync is the normal state of a new integration (its key younger than the maximum age), not a finding.
     assert (outcome["sync"], outcome["sync_findings"], outcome["report"]) == ("awaiting first sync", [], "")
     # The member's last sync predates the key in use (a rotation): that was the previous key.
     older = result(converged_steps(sync=sync_evidence()), public_key="PUB1", key_created_at="2026-12-05T11:00:00Z")
     assert older["sync"] == "awaiting first sync"
+    # A key created longer ago than the maximum age that never synced: the findings explain why.
+    old_key = result(converged_steps(sync=never), public_key="PUB1", key_created_at="2026-11-01T09:00:00Z")
+    assert (old_key["sync"], old_key["sync_findings"]) == ("awaiting first sync", ["no configuration updated by umbrella"])
+    assert old_key["report"] == "reports/acme.md"
     # A key created this run is younger than any evidence the stage read.
     steps = converged_steps(sync=sync_evidence())
     steps["key"] = {"changed": True, "created": True, "extension": True, "public_key": "PUB2",
@@ -258,3 +263,31 @@ def test_a_key_created_this_run_is_awaiting_its_first_sync_without_a_read():
     # Skipped for want of a key, it was not checked.
     steps = converged_steps(sync=SKIPPED)
     assert result(steps, public_key="")["sync"] == "not checked"
+
+
+def test_a_key_time_with_an_offset_is_compared_in_utc():
+    # 02:00-05:00 is 07:00Z: a sync at 03:00Z came before this key, so it proves nothing about it.
+    before = result(converged_steps(sync=sync_evidence(last_sync="2026-12-05T03:00:00Z")), public_key="PUB1",
+                    key_created_at="2026-12-05T02:00:00-05:00")
+    assert before["sync"] == "awaiting first sync"
+    after = result(converged_steps(sync=sync_evidence(last_sync="2026-12-05T08:00:00.123456789Z")), public_key="PUB1",
+                   key_created_at="2026-12-05T02:00:00-05:00")
+    assert after["sync"] == "verified"
+
+
+def test_evidence_that_could_not_be_read_is_not_checked_and_says_why():
+    unreadable = {"changed": False, "failed": False, "failed_when_result": False,
+                  "msg": "ConnectWise GET /company/configurations: 403 Forbidden"}
+    outcome = result(converged_steps(sync=unreadable), public_key="PUB1", key_created_at="2026-12-04T09:00:00Z",
+                     sync_required=True)
+    assert (outcome["status"], outcome["sync"]) == ("unchanged", "not checked")
+    assert outcome["sync_findings"] == ["The evidence of Umbrella's sync could not be read: "
+                                        "ConnectWise GET /company/configurations: 403 Forbidden"]
+
+
+def test_a_key_created_this_run_fails_nothing_when_the_sync_is_required():
+    steps = converged_steps(sync={"skipped": True, "changed": False})
+    steps["key"] = {"changed": True, "created": True, "extension": True, "public_key": "PUB2",
+                    "key": {"created_at": "2026-12-05T12:00:00Z"}}
+    outcome = result(steps, public_key="PUB2", sync_required=True)
+    assert (outcome["sync"], outcome["status"]) == ("awaiting first sync", "changed")

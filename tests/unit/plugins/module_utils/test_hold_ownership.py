@@ -199,6 +199,24 @@ def test_the_same_company_on_another_site_is_another_company():
     assert tenant_overlaps(sorted(hostvars), hostvars) == {}
 
 
+@pytest.mark.parametrize("written", ["https://api-na.myconnectwise.net", "https://API-NA.myconnectwise.net:443/",
+                                     "api-na.myconnectwise.net:443", " api-na.myconnectwise.net/ "])
+def test_one_site_written_two_ways_is_one_company(written):
+    hostvars = _hostvars(alpha={"psa_cw_company_id": "acme", "psa_umbrella_org_id": "1"},
+                         bravo={"psa_cw_company_id": "acme", "psa_umbrella_org_id": "2", "psa_cw_site": written})
+    assert set(tenant_overlaps(sorted(hostvars), hostvars)) == {"alpha", "bravo"}
+
+
+def test_one_umbrella_base_url_written_two_ways_is_one_organization():
+    hostvars = _hostvars(alpha={"psa_cw_company_id": "a", "psa_umbrella_org_id": "7"},
+                         bravo={"psa_cw_company_id": "b", "psa_umbrella_org_id": "7",
+                                "psa_umbrella_base_url": "https://API.umbrella.com:443/"})
+    assert set(tenant_overlaps(sorted(hostvars), hostvars)) == {"alpha", "bravo"}
+    hostvars["bravo"]["psa_cw_site"] = "https://svc:pa/ss@api-na.myconnectwise.net"
+    hostvars["bravo"]["psa_cw_company_id"] = "a"
+    assert "pa/ss" not in " ".join(tenant_overlaps(sorted(hostvars), hostvars).values())
+
+
 def test_two_tenants_naming_one_umbrella_org_are_both_named_and_the_key_is_not_shown():
     hostvars = _hostvars(alpha={"psa_cw_company_id": "a", "psa_umbrella_org_id": "7"},
                          bravo={"psa_cw_company_id": "b", "psa_umbrella_org_id": " 7"},

@@ -347,7 +347,16 @@ def test_userinfo_is_not_in_the_task_result_of_a_module():
 def test_without_userinfo():
     assert http.without_userinfo('https://u:p@h:1/x?q') == 'https://h:1/x?q'
     assert http.without_userinfo('u:p@h') == 'h'
-    assert http.without_userinfo('https://h/a@b') == 'https://h/a@b'
+    # A password holding '/' or '@' (typed unencoded) is hidden whole: everything up to the last '@'
+    # before the query goes, even if URL parsing would take part of it for a path.
+    assert http.without_userinfo('https://svc:pa/ss@api.example.com/x') == 'https://api.example.com/x'
+    assert http.without_userinfo('https://svc:p@ss@h') == 'https://h'
+    assert http.without_userinfo('https://h/x?conditions=email="a@b"') == 'https://h/x?conditions=email="a@b"'
+    for site in ('https://svc:pa/ss@api.example.com', 'https://svc:12/34@host'):
+        with pytest.raises(http.SettingError) as refused:
+            http.parse_origin(site, 'site', 'psa_cw_site', bare_host=True, allow_path=True)
+        assert 'user name or password' in str(refused.value) and 'ss@' not in str(refused.value)
+        assert '34@' not in str(refused.value)
 
 
 # --- names that do not resolve, ports that refuse -------------------------------------------------------

@@ -181,3 +181,23 @@ def test_a_lock_only_claimed_with_the_batch_is_taken_over_silently(tmp_path, end
     assert json.loads(open(lock_file(tmp_path, "t1")).read())["claimed"] is True
     tenant_lock.acquire(str(tmp_path), "t1", 0, together=["t1", "t2"], me=me())
     assert json.loads(open(lock_file(tmp_path, "t1")).read())["claimed"] is False
+
+
+def test_a_lock_that_cannot_be_read_is_an_error_not_taken_over(tmp_path, monkeypatch):
+    store = tmp_path / "keys"
+    tenant_lock.acquire(str(store), "acme", timeout=1, me=me())
+    real_open = open
+
+    def refused(path, *args, **kwargs):
+        if str(path).endswith("acme" + tenant_lock.SUFFIX):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refused)
+    with pytest.raises(tenant_lock.LockError, match="could not read the lock .*Permission denied"):
+        tenant_lock.acquire(str(store), "acme", timeout=1, me=tenant_lock.this_run(pid=1))
+
+
+def test_releasing_where_no_lock_directory_exists_creates_nothing(tmp_path):
+    assert tenant_lock.release(str(tmp_path / "keys"), "acme", me=me()) == (False, None)
+    assert not (tmp_path / "keys").exists()
