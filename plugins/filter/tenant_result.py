@@ -130,7 +130,8 @@ _value:
           the maximum age, after the key in use was created.
         - V(awaiting first sync) when no sync by the member since the key in use was created is seen yet, or
           when the key was created this run (the stage then reads nothing).
-        - V(partial) when some mapped companies are missing or not fresh, V(stale) when the member's last sync is
+        - V(partial) when some mapped companies are missing or not fresh, or were synced only before the key in
+          use was created, V(stale) when the member's last sync is
           too old (a revoked key, an inactive member, a role short of a permission).
         - V(not checked) when the stage did not run (tag not selected, no key yet, a key still to be created).
       type: str
@@ -261,6 +262,15 @@ def sync_state(results, key_created_at=""):
     if verdict in SYNC_PROBLEMS:
         return verdict, findings
     if verdict == "syncing" and synced_since_key(results, key_created_at):
+        # Every synced company, not only the newest: after a rotation, a company last updated before the key
+        # in use was made was synced with the previous key only.
+        created = _timestamp(key_created_at)
+        behind = [str(company.get("identifier")) for company in sync.get("companies") or []
+                  if company.get("fresh") and created and company.get("last_updated")
+                  and _timestamp(company.get("last_updated")) < created]
+        if behind:
+            return "partial", ["%s: last synced before the key in use was created (with a previous key): the "
+                               "sync has not reached it with this key yet" % identifier for identifier in behind]
         return SYNC_VERIFIED, []
     # Never synced, or not since the key in use was made. A key younger than the maximum age may simply not
     # have met Umbrella's daily sync yet: nothing is wrong. Past that age (or of an unknown age), what the

@@ -482,7 +482,11 @@ def _request_following(session, method, url, describe, check, **kwargs):
         status = _status_text(response)
         response.close()
         if method not in READ_METHODS:
-            raise TransportError(
+            # 303 See Other answers a write the server has done: its answer is elsewhere, so it is treated
+            # as a lost answer (the caller's recovery reads back what was written). Any other redirect
+            # asks for the write to be sent again elsewhere: not done.
+            error = MaybeAppliedError if response.status_code == 303 else TransportError
+            raise error(
                 '%s failed: the server answered %s towards %s; a write never follows a redirect (its body and '
                 'credentials would go there): check %s' % (describe, status, origin_of(target), check),
                 describe=describe, last_status=response.status_code)

@@ -291,3 +291,14 @@ def test_a_key_created_this_run_fails_nothing_when_the_sync_is_required():
                     "key": {"created_at": "2026-12-05T12:00:00Z"}}
     outcome = result(steps, public_key="PUB2", sync_required=True)
     assert (outcome["sync"], outcome["status"]) == ("awaiting first sync", "changed")
+
+
+def test_a_company_synced_only_before_the_key_was_created_is_partial():
+    companies = [{"identifier": "Contoso", "fresh": True, "last_updated": "2026-12-05T10:00:00Z"},
+                 {"identifier": "Fabrikam", "fresh": True, "last_updated": "2026-12-05T07:00:00Z"}]
+    evidence = sync_evidence(last_sync="2026-12-05T10:00:00Z", companies=companies)
+    outcome = result(converged_steps(sync=evidence), public_key="PUB1", key_created_at="2026-12-05T08:00:00Z")
+    assert outcome["sync"] == "partial"
+    assert [finding.split(":")[0] for finding in outcome["sync_findings"]] == ["Fabrikam"]
+    both = result(converged_steps(sync=evidence), public_key="PUB1", key_created_at="2026-12-05T06:00:00Z")
+    assert both["sync"] == "verified"
