@@ -137,7 +137,10 @@ _value:
       type: str
       version_added: 0.3.0
     sync_findings:
-      description: For V(partial) and V(stale), what is wrong, one line each (also in the report and the summary).
+      description:
+        - For V(partial) and V(stale), what is wrong, one line each (also in the report and the summary).
+        - For V(awaiting first sync) once the key in use is older than the maximum age, what the reads found
+          (a key of unknown age, made by hand without O(key_created_at), is not known to be overdue).
       type: list
       elements: str
       version_added: 0.3.0
@@ -273,18 +276,19 @@ def sync_state(results, key_created_at=""):
                                "sync has not reached it with this key yet" % identifier for identifier in behind]
         return SYNC_VERIFIED, []
     # Never synced, or not since the key in use was made. A key younger than the maximum age may simply not
-    # have met Umbrella's daily sync yet: nothing is wrong. Past that age (or of an unknown age), what the
-    # reads found is kept (a role short of a permission, a Company ID that links nothing), so that a sync
-    # that never comes is explained.
-    return SYNC_AWAITING, ([] if _younger_than_max_age(sync, key_created_at) else findings)
+    # have met Umbrella's daily sync yet: nothing is wrong. Past that age, what the reads found is kept (a
+    # role short of a permission, a Company ID that links nothing), so that a sync that never comes is
+    # explained. A key of unknown age (made by hand, psa_integration_key_created_at not set) is not known to
+    # be overdue: no report is kept open for it.
+    return SYNC_AWAITING, (findings if _older_than_max_age(sync, key_created_at) else [])
 
 
-def _younger_than_max_age(sync, key_created_at):
+def _older_than_max_age(sync, key_created_at):
     created, now = _timestamp(key_created_at), _timestamp(sync.get("server_time"))
     if not created or not now or not isinstance(sync.get("max_age_hours"), int):
         return False
     age = datetime.datetime.strptime(now, "%Y-%m-%dT%H:%M:%S") - datetime.datetime.strptime(created, "%Y-%m-%dT%H:%M:%S")
-    return age <= datetime.timedelta(hours=sync["max_age_hours"])
+    return age > datetime.timedelta(hours=sync["max_age_hours"])
 
 
 def manual_steps(results, public_key="", operator_public_key="", confirmed_public_key="", key_created_at=""):

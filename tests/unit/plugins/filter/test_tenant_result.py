@@ -172,6 +172,9 @@ def test_no_sync_yet_or_one_older_than_the_key_is_awaiting_the_first_sync():
     old_key = result(converged_steps(sync=never), public_key="PUB1", key_created_at="2026-11-01T09:00:00Z")
     assert (old_key["sync"], old_key["sync_findings"]) == ("awaiting first sync", ["no configuration updated by umbrella"])
     assert old_key["report"] == "reports/acme.md"
+    # A key made by hand whose creation time nobody gave is not known to be overdue: no report kept open.
+    unknown = result(converged_steps(sync=never), public_key="PUB1")
+    assert (unknown["sync"], unknown["sync_findings"], unknown["report"]) == ("awaiting first sync", [], "")
     # A key created this run is younger than any evidence the stage read.
     steps = converged_steps(sync=sync_evidence())
     steps["key"] = {"changed": True, "created": True, "extension": True, "public_key": "PUB2",
