@@ -20,7 +20,7 @@ description:
   - Run with C(--check --diff) it is the plan of a pull request; run for real it is the report of what was done.
   - Tenants that fail or are unreachable before a result is recorded are listed as failed, with the task and
     message of the failure (unless the task's output is hidden with C(no_log)).
-  - The document holds no key material. The C(public_key) of a result is never written, and a public key quoted
+  - The documents hold no key material. The C(public_key) of a result is never written, and a public key quoted
     in a change is shortened to its last four characters. Private keys and Umbrella API secrets are not part of
     the results at all.
   - Enable it with C(ANSIBLE_CALLBACKS_ENABLED=msp.umbrella_psa.plan) (or C(callbacks_enabled) in C(ansible.cfg)).
@@ -40,6 +40,27 @@ options:
     ini:
       - section: callback_plan
         key: plan_file
+  plan_json:
+    description:
+      - Path of a JSON file to write as well, the plan (or run report) for scripts; a relative path is taken from the
+        directory C(ansible-playbook) runs in. Its directory is created if needed and an existing file is replaced
+        atomically. Not written when not set.
+      - 'Shaped C({"tenants": {"<inventory host>": {"status": ..., "changes": [...], "manual_steps": [...], ...}}}),
+        as the C(fleet.json) of the M(msp.umbrella_psa.fleet_report) module, so that a plan and the run after it
+        compare tenant by tenant. Beside C(tenants): C(outcome), C(summary) (the number of tenants by status),
+        C(manual_steps) (each step once, with its tenants), C(check_mode), C(generated_at), C(kind) (V(plan) or
+        V(run)) and C(schema_version).'
+      - C(outcome) tells CI what the run found, V(failed) when a tenant failed, else V(changes pending) (V(changed)
+        in a real run) when a tenant has changes, else V(no changes). Manual steps are not changes the playbook
+        makes; C(summary.manual) counts their tenants. For example C(jq -e '.outcome == "no changes"' plan.json)
+        exits 0 only when there is nothing to apply.
+    type: path
+    version_added: 0.4.0
+    env:
+      - name: PSA_PLAN_JSON
+    ini:
+      - section: callback_plan
+        key: plan_json
   title:
     description:
       - First heading of the document.
@@ -63,20 +84,27 @@ EXAMPLES = r'''
 #   ANSIBLE_CALLBACKS_ENABLED=msp.umbrella_psa.plan PSA_PLAN_FILE=plan.md \
 #     ansible-playbook msp.umbrella_psa.provision_tenants -i inventory/ --check --diff
 #
+# And as JSON, for CI to test its outcome ("no changes", "changes pending" or "failed"):
+#   ANSIBLE_CALLBACKS_ENABLED=msp.umbrella_psa.plan PSA_PLAN_FILE=plan.md PSA_PLAN_JSON=plan.json \
+#     ansible-playbook msp.umbrella_psa.provision_tenants -i inventory/ --check --diff
+#   jq -r .outcome plan.json
+#
 # The same in ansible.cfg:
 #   [defaults]
 #   callbacks_enabled = msp.umbrella_psa.plan
 #   [callback_plan]
 #   plan_file = plan.md
+#   plan_json = plan.json
 '''
 
+import json
 import os
-import re
 
 from ansible import context
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.callback import CallbackBase
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.fleet import document, md, shorten_key
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.tenant_paths import ensure_directory, write_atomically
 
 RESULT_TASKS = ("Record the tenant's result", "Record the tenant's failure")
@@ -87,22 +115,6 @@ LABELS = {
     False: {"created": "created", "changed": "changed", "unchanged": "unchanged",
             "manual": "manual steps", "failed": "FAILED"},
 }
-_KEY = re.compile(r"^[A-Za-z0-9+/=_-]{8,}$")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-
-
-def md(text):
-    """Text as literal markdown: one line, with the characters markdown or HTML would act on escaped."""
-    text = " ".join(to_text(text).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def shorten_key(text, public_key):
-    """Replace a public key quoted in ``text`` by its last four characters."""
-    text = to_text(text)
-    if public_key and _KEY.match(public_key):
-        text = text.replace(public_key, "…" + public_key[-4:])
-    return text
 
 
 class CallbackModule(CallbackBase):
@@ -222,14 +234,28 @@ class CallbackModule(CallbackBase):
                 lines.append("")
         return "\n".join(lines).rstrip("\n") + "\n"
 
+    def json_document(self):
+        """The plan (or run report) as the JSON document of module_utils.fleet."""
+        tenants = self.tenants()
+        check = bool(self.check_mode)
+        return document(dict(tenants), check_mode=check, kind="plan" if check else "run")
+
+    @staticmethod
+    def _write(path, data):
+        # A relative path is resolved explicitly, against the directory ansible-playbook runs in (CI
+        # jobs name plan.md in their checkout); the file is replaced atomically.
+        path = os.path.abspath(os.path.expanduser(path))
+        ensure_directory(os.path.dirname(path), 0o755)
+        write_atomically(path, data, 0o644)
+
     def v2_playbook_on_stats(self, stats):
+        json_path = self.get_option("plan_json")
+        if json_path:
+            self._write(json_path, to_bytes(json.dumps(self.json_document(), indent=2, sort_keys=True,
+                                                       ensure_ascii=False) + "\n"))
         text = self.markdown()
         path = self.get_option("plan_file")
         if not path:
             self._display.display(text)
             return
-        # A relative path is resolved explicitly, against the directory ansible-playbook runs in (CI
-        # jobs name plan.md in their checkout); the file is replaced atomically.
-        path = os.path.abspath(os.path.expanduser(path))
-        ensure_directory(os.path.dirname(path), 0o755)
-        write_atomically(path, to_bytes(text), 0o644)
+        self._write(path, to_bytes(text))

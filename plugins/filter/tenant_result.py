@@ -96,6 +96,14 @@ options:
     type: bool
     default: false
     version_added: 0.3.0
+  rotation_due:
+    description:
+      - The key in use when the run started was due for rotation (the lookup C(msp.umbrella_psa.key_store)'s
+        C(rotation_due)). The result's RV(_value.rotation_due) is V(false) once this run rotated (or, in check mode,
+        would rotate) the key.
+    type: bool
+    default: false
+    version_added: 0.4.0
 """
 
 EXAMPLES = r"""
@@ -156,6 +164,14 @@ _value:
     check_mode:
       description: The result of a check run (a plan).
       type: bool
+    key_created_at:
+      description: When the key in use was created (C(YYYY-MM-DDTHH:MM:SSZ), UTC), or an empty string when unknown.
+      type: str
+      version_added: 0.4.0
+    rotation_due:
+      description: The key in use is due for rotation and this run did not rotate it (the fleet report's column).
+      type: bool
+      version_added: 0.4.0
     changes:
       description: One line per change made or, in check mode, planned.
       type: list
@@ -350,7 +366,7 @@ def changes(results, check_mode=False, role_name="", member_identifier="", publi
 
 def tenant_result(results, tenant, role_name, member_identifier, check_mode=False, public_key="",
                   operator_public_key="", confirmed_public_key="", store_path="", report_path="",
-                  mapping_steps_path="", key_created_at="", sync_required=False, store_mode=""):
+                  mapping_steps_path="", key_created_at="", sync_required=False, store_mode="", rotation_due=False):
     results = dict(results or {})
     public_key = public_key or ""
     # A key created this run is younger than any evidence the stage could have seen.
@@ -380,6 +396,8 @@ def tenant_result(results, tenant, role_name, member_identifier, check_mode=Fals
         "synced_companies": [str(company.get("identifier")) for company in sync_result.get("companies") or []
                              if company.get("fresh")],
         "last_sync": str(sync_result.get("last_sync") or ""),
+        "key_created_at": key_created_at,
+        "rotation_due": bool(rotation_due) and not new_key_result(results),
     }
     # A key created this run cannot have synced yet: awaiting its first sync fails nothing, or every new
     # tenant would fail its first run.

@@ -155,6 +155,14 @@ def test_github_plan_job_runs_against_the_emulator(emulator, tmp_path):
     assert_plan(tenants, tmp_path / "plan.md", emulator, proc)
     assert not (tmp_path / "keys").exists()  # a plan writes no key store
 
+    # The outcome step reads the plan's JSON into a step output the later steps test.
+    github_output = tmp_path / "github-output"
+    github_output.touch()
+    proc = bash(steps["Plan outcome"]["run"], tmp_path, dict(env, GITHUB_OUTPUT=str(github_output)))
+    assert proc.returncode == 0, proc.stderr
+    assert github_output.read_text() == "outcome=changes pending\n"
+    assert "steps.outcome.outputs.outcome == 'failed'" in steps["Fail the check when a tenant failed"]["if"]
+
 
 def test_gitlab_plan_job_runs_against_the_emulator(emulator, tmp_path):
     tenants = workspace(emulator, tmp_path, "glci", 982000)
@@ -177,5 +185,6 @@ def test_gitlab_plan_job_runs_against_the_emulator(emulator, tmp_path):
     proc = bash("\n".join(lines), tmp_path, env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert_plan(tenants, tmp_path / "plan.md", emulator, proc)
+    assert "Plan outcome: changes pending\n" in proc.stdout
     password_file = re.search(r"^vault file: (\S+)$", proc.stdout, re.M).group(1)
     assert password_file.startswith("/tmp/vault.") and not os.path.exists(password_file)

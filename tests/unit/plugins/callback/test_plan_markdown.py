@@ -26,7 +26,7 @@ class FakeResult:
 def plan(results, failures=(), check=True):
     callback = CallbackModule()
     # Outside a playbook run the plugin loader has not read DOCUMENTATION: give the defaults by hand.
-    callback._plugin_options = {"title": "PSA integration", "plan_file": None}
+    callback._plugin_options = {"title": "PSA integration", "plan_file": None, "plan_json": None}
     callback.check_mode = check
     for host, fact in results:
         callback.v2_runner_on_ok(FakeResult(host, {"ansible_facts": {"psa_integration_result": fact}}))
@@ -72,7 +72,7 @@ def test_no_tenant():
 def _write_plan(path, monkeypatch, cwd):
     monkeypatch.chdir(cwd)
     callback = CallbackModule()
-    callback._plugin_options = {"title": "PSA integration", "plan_file": path}
+    callback._plugin_options = {"title": "PSA integration", "plan_file": path, "plan_json": None}
     callback.check_mode = True
     callback.v2_playbook_on_stats(None)
 
@@ -89,3 +89,41 @@ def test_the_plan_file_is_written_where_asked_and_an_existing_directory_keeps_it
     assert sorted(p.name for p in mine.iterdir()) == ["plan.md"]  # no temporary file left
     _write_plan(str(tmp_path / "new" / "deeper" / "plan.md"), monkeypatch, tmp_path)
     assert (tmp_path / "new" / "deeper" / "plan.md").is_file()
+
+
+def test_the_plan_json_names_every_tenant_with_the_outcome_ci_tests(tmp_path, monkeypatch):
+    import json
+    monkeypatch.chdir(tmp_path)
+    callback = CallbackModule()
+    callback._plugin_options = {"title": "PSA integration", "plan_file": "plan.md", "plan_json": "ci/plan.json"}
+    callback.check_mode = True
+    key = "PUBKEY0123456789abcd"
+    callback.v2_runner_on_ok(FakeResult("acme", {"ansible_facts": {"psa_integration_result": {
+        "tenant": "acme", "status": "created", "check_mode": True, "public_key": key, "report": "",
+        "changes": ["API key would be created (public key %s)" % key], "manual_steps": []}}}))
+    callback.v2_runner_on_failed(FakeResult("down", {"msg": "unreachable | <x>", "failed": True}))
+    callback.v2_playbook_on_stats(None)
+    doc = json.loads((tmp_path / "ci" / "plan.json").read_text())
+    assert (doc["kind"], doc["check_mode"], doc["outcome"]) == ("plan", True, "failed")
+    assert sorted(doc["tenants"]) == ["acme", "down"]
+    assert doc["tenants"]["acme"]["changes"] == ["API key would be created (public key \u2026abcd)"]
+    assert doc["tenants"]["down"]["status"] == "failed"
+    assert doc["tenants"]["down"]["message"] == "unreachable | <x>"  # JSON needs no markdown escaping
+    assert doc["tenants"]["down"]["failed_task"] == FakeTask().get_name()
+    assert key not in (tmp_path / "ci" / "plan.json").read_text()
+    assert (tmp_path / "plan.md").is_file()  # the markdown is written beside it
+    assert sorted(p.name for p in (tmp_path / "ci").iterdir()) == ["plan.json"]
+
+
+def test_without_a_failure_a_plan_with_changes_is_pending_and_an_empty_one_is_not(tmp_path, monkeypatch):
+    import json
+    monkeypatch.chdir(tmp_path)
+    for changes, expected in ((["security role 'Umbrella' would be created"], "changes pending"), ([], "no changes")):
+        callback = CallbackModule()
+        callback._plugin_options = {"title": "PSA integration", "plan_file": "plan.md", "plan_json": "plan.json"}
+        callback.check_mode = True
+        callback.v2_runner_on_ok(FakeResult("acme", {"ansible_facts": {"psa_integration_result": {
+            "tenant": "acme", "status": "changed" if changes else "unchanged", "changes": changes,
+            "manual_steps": []}}}))
+        callback.v2_playbook_on_stats(None)
+        assert json.loads((tmp_path / "plan.json").read_text())["outcome"] == expected

@@ -36,6 +36,7 @@ def test_fresh_tenant_lists_every_write_in_order_and_is_created():
     assert outcome == {
         "tenant": "acme", "status": "created", "check_mode": False, "public_key": "PUB1", "report": "",
         "manual_steps": [], "sync": "not checked", "sync_findings": [], "synced_companies": [], "last_sync": "",
+        "key_created_at": "", "rotation_due": False,
         "changes": ["security role 'Umbrella' created", "API member 'umbrella' created",
                     "API key created (public key PUB1)", "key pair stored in keys/acme.yml",
                     "Umbrella PSA integration set to public key PUB1"],
@@ -305,3 +306,13 @@ def test_a_company_synced_only_before_the_key_was_created_is_partial():
     assert [finding.split(":")[0] for finding in outcome["sync_findings"]] == ["Fabrikam"]
     both = result(converged_steps(sync=evidence), public_key="PUB1", key_created_at="2026-12-05T06:00:00Z")
     assert both["sync"] == "verified"
+
+
+def test_rotation_due_is_reported_until_a_run_rotates_the_key():
+    due = result({"role": {"changed": False}, "member": {"changed": False}}, public_key="PUB1",
+                 key_created_at="2026-01-01T00:00:00Z", rotation_due=True)
+    assert due["rotation_due"] is True and due["key_created_at"] == "2026-01-01T00:00:00Z"
+    rotated = result({"key_rotation": {"changed": True, "created": True, "rotated": True, "public_key": "PUB2",
+                                       "key": {"created_at": "2026-12-05T10:00:00Z"}}},
+                     public_key="PUB2", key_created_at="2026-01-01T00:00:00Z", rotation_due=True)
+    assert rotated["rotation_due"] is False and rotated["key_created_at"] == "2026-12-05T10:00:00Z"
