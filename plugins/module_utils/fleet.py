@@ -168,9 +168,9 @@ def markdown(doc, title="PSA integration"):
               "changed": "would change" if doc["check_mode"] else "changed",
               "unchanged": "unchanged", "manual": "manual steps", "failed": "FAILED"}
     summary = doc["summary"]
+    check_note = " (check mode: nothing was written)" if doc["check_mode"] else ""
     lines = [u"## %s fleet report" % md(title), u"",
-             u"Generated %s%s. Outcome: **%s**." % (doc["generated_at"], " (check mode: nothing was written)"
-                                                   if doc["check_mode"] else "", doc["outcome"]), u"",
+             u"Generated %s%s. Outcome: **%s**." % (doc["generated_at"], check_note, doc["outcome"]), u"",
              u"%d tenant(s): %s; %d key(s) due for rotation." % (
                  summary["total"], ", ".join("%d %s" % (summary[s], labels[s]) for s in STATUSES),
                  summary["rotation_due"]), u""]
@@ -190,8 +190,8 @@ def markdown(doc, title="PSA integration"):
         lines += [u"### Failed", u""]
         for host in failed:
             entry = doc["tenants"][host]
-            lines.append(u"- **%s** at task %s: %s" % (md(host), md(entry.get("failed_task") or "?"),
-                                                        md(entry.get("message") or "")))
+            lines.append(u"- **%s** at task %s: %s" % (
+                md(host), md(entry.get("failed_task") or "?"), md(entry.get("message") or "")))
         lines.append(u"")
     if doc["manual_steps"]:
         lines += [u"### Manual steps pending", u""]

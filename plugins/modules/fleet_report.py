@@ -13,15 +13,15 @@ short_description: Write the fleet report of a run (markdown, JSON and JUnit XML
 version_added: 0.4.0
 description:
   - Writes three files in O(path) from the results the C(msp.umbrella_psa.psa_integration) role recorded for every
-    tenant (the fact C(psa_integration_result)): C(fleet.md) for people, C(fleet.json) for scripts and
+    tenant (the fact C(psa_integration_result)) - C(fleet.md) for people, C(fleet.json) for scripts and
     C(fleet-junit.xml) for CI dashboards (one test case per tenant, a failure for each failed tenant).
   - Each tenant's status, changes, pending manual steps, key age, whether its key is due for rotation, and the
     evidence of Umbrella's sync where that stage ran. Identical manual steps are listed once, with the tenants
     they apply to.
-  - C(fleet.json) has the shape of the plan's JSON (the C(msp.umbrella_psa.plan) callback's O(ignore:plan_json)),
+  - 'C(fleet.json) has the shape of the plan''s JSON (the C(msp.umbrella_psa.plan) callback''s O(ignore:plan_json)),
     C({"tenants": {"<inventory host>": {"status", "changes", "manual_steps", ...}}}), so that a plan and the run
     after it compare tenant by tenant. Its top-level C(outcome) is V(failed) when a tenant failed, else
-    V(changed) (V(changes pending) in a check run) when a tenant has changes, else V(no changes).
+    V(changed) (V(changes pending) in a check run) when a tenant has changes, else V(no changes).'
   - The C(msp.umbrella_psa.provision_tenants) playbook calls it once, after the last batch, with every tenant's
     result, in the directory C(psa_fleet_report_dir).
   - Each file is replaced atomically (a temporary file in the same directory, then renamed), mode C(0644). The
@@ -36,7 +36,7 @@ attributes:
   check_mode:
     details:
       - In check mode nothing is written; the result still has the outcome and the counts. The plan of a check run
-        is the C(msp.umbrella_psa.plan) callback's. Set C(check_mode: false) on the task to write the report of a
+        is the C(msp.umbrella_psa.plan) callback's. Set C(check_mode=false) on the task to write the report of a
         check run anyway (its C(check_mode) field is then V(true)).
   diff_mode:
     support: none

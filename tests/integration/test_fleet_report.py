@@ -125,7 +125,7 @@ def test_plan_json_and_the_fleet_report_of_the_run_after_it_name_the_same_tenant
     assert json.loads((tenants.reports / "fleet.json").read_text()) == fleet  # untouched by a check run
 
     # A real rerun rewrites the report, reporting no change of its own.
-    rerun, _ = run(tenants, "--limit", "alpha:beta")
+    rerun, _plan = run(tenants, "--limit", "alpha:beta")
     assert rerun.returncode == 0 and changed_tasks(rerun) == []
     fleet = json.loads((tenants.reports / "fleet.json").read_text())
     assert fleet["outcome"] == "no changes" and set(fleet["tenants"]) == {"alpha", "beta"}
