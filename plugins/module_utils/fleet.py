@@ -205,7 +205,9 @@ def markdown(doc, title="PSA integration"):
         for host in changed:
             lines.append(u"- **%s**: %s" % (md(host), "; ".join(md(c) for c in doc["tenants"][host]["changes"])))
         lines.append(u"")
-    synced = [host for host in hosts if doc["tenants"][host]["sync"] != "not checked"]
+    # A stage that ran, or one that could not read the evidence and says why.
+    synced = [host for host in hosts
+              if doc["tenants"][host]["sync"] != "not checked" or doc["tenants"][host]["sync_findings"]]
     if synced:
         lines += [u"### Umbrella's sync", u""]
         for host in synced:

@@ -27,7 +27,8 @@ def fleet():
                    "last_sync": "2026-11-01T00:00:00Z", "key_created_at": "2026-09-01T00:00:00Z",
                    "rotation_due": True},
         "initech": {"tenant": "initech", "status": "unchanged", "changes": [], "manual_steps": [],
-                    "key_created_at": "2026-12-01 08:00:00"},
+                    "key_created_at": "2026-12-01 08:00:00", "sync": "not checked",
+                    "sync_findings": ["The evidence of Umbrella's sync could not be read: 403 Forbidden"]},
         "broken": {"tenant": "broken", "status": "failed", "failed_task": "Preflight",
                    "message": "ConnectWise refused the key <401> & \x07bell", "changes": [], "manual_steps": []},
         "lost": None,
@@ -96,6 +97,10 @@ def test_markdown_lists_failed_tenants_first_with_key_age_and_sync():
     assert "| globex | manual steps | 95 d | yes | stale | 0 | 1 |" in text
     assert "| broken | FAILED | ? | no | not checked | 0 | 0 |" in text
     assert "- **globex**: stale, last sync 2026-11-01T00:00:00Z, 1 customer(s) synced; last sync 2026-11-01" in text
+    # Not checked, but with the reason: listed; not checked without one: not.
+    assert "- **initech**: not checked, last sync never, 0 customer(s) synced; The evidence" in text
+    sync_section = text.split("### Umbrella's sync", 1)[1]
+    assert "- **acme**: awaiting first sync" in sync_section and "- **broken**" not in sync_section
 
 
 def test_key_age_tolerates_missing_and_unreadable_times():
