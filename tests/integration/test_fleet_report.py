@@ -130,3 +130,18 @@ def test_plan_json_and_the_fleet_report_of_the_run_after_it_name_the_same_tenant
     fleet = json.loads((tenants.reports / "fleet.json").read_text())
     assert fleet["outcome"] == "no changes" and set(fleet["tenants"]) == {"alpha", "beta"}
     assert {entry["status"] for entry in fleet["tenants"].values()} == {"unchanged"}
+
+
+def test_a_relative_fleet_report_dir_is_named_before_any_request_and_the_summary_checks_its_arguments(
+        emulator, tmp_path):
+    tenants = Tenants(emulator, tmp_path)
+    tenants.add("delta", "fleet-delta", 975011)
+    emulator.control.reset_stats()
+    proc = tenants.run(extra={"psa_fleet_report_dir": "reports/fleet"})
+    assert proc.returncode != 0
+    assert emulator.control.stats()["by_route"] == {}, emulator.control.stats()["by_route"]
+    assert "psa_fleet_report_dir 'reports/fleet' is a relative path" in results(proc)["delta"]["message"]
+    # The entry point `summary` has its own argument spec, checked where the summary runs.
+    tasks = [task["task"]["name"] for play in proc.data["plays"] for task in play["tasks"]]
+    assert any("arg spec 'summary'" in name for name in tasks), tasks
+    assert not (tenants.reports / "fleet.json").exists()
