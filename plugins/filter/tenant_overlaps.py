@@ -47,9 +47,9 @@ _value:
   type: dict
 """
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import SettingError, parse_origin, without_userinfo
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import SettingError, origin_key, parse_origin, without_userinfo
 
 DEFAULT_UMBRELLA_BASE_URL = "https://api.umbrella.com"
 NAMES = ("psa_cw_site", "psa_cw_company_id", "psa_umbrella_base_url", "psa_umbrella_org_id", "psa_umbrella_api_key")
@@ -71,13 +71,10 @@ def _same_place(value, allow_path):
     own message.
     """
     try:
-        parts = urlsplit(parse_origin(value, "site", "site", allow_plain_http=True, bare_host=True,
-                                      allow_path=allow_path))
-        default_port = {"https": 443, "http": 80}[parts.scheme]
-        host = parts.hostname if parts.port in (None, default_port) else "%s:%d" % (parts.hostname, parts.port)
-        return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", "")).lower()
-    except (SettingError, ValueError, KeyError):
+        normalised = parse_origin(value, "site", "site", allow_plain_http=True, bare_host=True, allow_path=allow_path)
+    except SettingError:
         return value.lower().rstrip("/")
+    return origin_key(normalised), urlsplit(normalised).path.rstrip("/").lower()
 
 
 def _keys(variables):
@@ -85,11 +82,10 @@ def _keys(variables):
     keys = []
     site, company = _text(variables.get("psa_cw_site")), _text(variables.get("psa_cw_company_id"))
     if site and company:
-        site = _same_place(site, allow_path=False)
         # A password in the site is refused by the first request; it is never shown, here neither.
         keys.append(("psa_cw_company_id", "the same ConnectWise company (site %s, company %s)"
                      % (without_userinfo(site), company),
-                     ("cw", site, company.casefold())))
+                     ("cw", _same_place(site, allow_path=False), company.casefold())))
     base_url = _same_place(_text(variables.get("psa_umbrella_base_url")) or DEFAULT_UMBRELLA_BASE_URL, allow_path=True)
     org_id = _text(variables.get("psa_umbrella_org_id"))
     if org_id:

@@ -198,6 +198,8 @@ _value:
       version_added: 0.3.0
 """
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.cw_umbrella_sync_info import parse_time
+
 UMBRELLA_CONFIRMATION = ("Then set psa_umbrella_confirmed_public_key: %s in this tenant's inventory variables, or "
                          "let Umbrella's first sync with that key confirm it: the next run finds the configurations "
                          "the integration member updated in ConnectWise and treats the Umbrella step as done.")
@@ -227,28 +229,10 @@ def new_key_result(results):
     return {}
 
 
-def _timestamp(text):
-    """An ISO 8601 time as a comparable string, YYYY-MM-DDTHH:MM:SS in UTC, or '' when there is none.
-
-    An offset is applied (a key created at 02:00-05:00 is younger than a sync at 03:00Z); a time without
-    one is taken as UTC, as ConnectWise and the key store write it.
-    """
-    text = str(text or "").strip()
-    if not text:
-        return ""
-    cleaned = text.replace(" ", "T")
-    cleaned = cleaned[:-1] + "+00:00" if cleaned.endswith(("Z", "z")) else cleaned
-    whole, dot, rest = cleaned.partition(".")
-    if dot:  # fractions of a second do not matter here, and older Pythons parse only six digits
-        offset = rest.lstrip("0123456789")
-        cleaned = whole + offset
-    try:
-        moment = datetime.datetime.fromisoformat(cleaned)
-    except ValueError:
-        return cleaned[:19]
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+def _moment(text):
+    """An ISO 8601 time as aware UTC (an offset applied; none means UTC, as ConnectWise and the key store
+    write it), or None."""
+    return parse_time(str(text)) if text else None
 
 
 def synced_since_key(results, key_created_at=""):
@@ -258,8 +242,8 @@ def synced_since_key(results, key_created_at=""):
     the console holds it (a previous key of the member, still live, could sync too: revoke it).
     """
     sync = _step(results, "sync")
-    created, last = _timestamp(key_created_at), _timestamp(sync.get("last_sync"))
-    if sync.get("skipped") or sync.get("verdict") in (None, "never") or not last:
+    created, last = _moment(key_created_at), _moment(sync.get("last_sync"))
+    if sync.get("skipped") or sync.get("verdict") in (None, "never") or last is None:
         return False
     return not created or last >= created
 
@@ -283,10 +267,10 @@ def sync_state(results, key_created_at=""):
     if verdict == "syncing" and synced_since_key(results, key_created_at):
         # Every synced company, not only the newest: after a rotation, a company last updated before the key
         # in use was made was synced with the previous key only.
-        created = _timestamp(key_created_at)
+        created = _moment(key_created_at)
         behind = [str(company.get("identifier")) for company in sync.get("companies") or []
-                  if company.get("fresh") and created and company.get("last_updated")
-                  and _timestamp(company.get("last_updated")) < created]
+                  if company.get("fresh") and created and _moment(company.get("last_updated"))
+                  and _moment(company.get("last_updated")) < created]
         if behind:
             return "partial", ["%s: last synced before the key in use was created (with a previous key): the "
                                "sync has not reached it with this key yet" % identifier for identifier in behind]
@@ -300,11 +284,10 @@ def sync_state(results, key_created_at=""):
 
 
 def _older_than_max_age(sync, key_created_at):
-    created, now = _timestamp(key_created_at), _timestamp(sync.get("server_time"))
+    created, now = _moment(key_created_at), _moment(sync.get("server_time"))
     if not created or not now or not isinstance(sync.get("max_age_hours"), int):
         return False
-    age = datetime.datetime.strptime(now, "%Y-%m-%dT%H:%M:%S") - datetime.datetime.strptime(created, "%Y-%m-%dT%H:%M:%S")
-    return age > datetime.timedelta(hours=sync["max_age_hours"])
+    return now - created > datetime.timedelta(hours=sync["max_age_hours"])
 
 
 def manual_steps(results, public_key="", operator_public_key="", confirmed_public_key="", key_created_at=""):

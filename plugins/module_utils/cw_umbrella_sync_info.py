@@ -215,9 +215,12 @@ def parse_time(text):
     """An ``_info`` time (ISO 8601, ``Z`` or an offset; naive is UTC) as aware UTC, or None."""
     if not isinstance(text, str) or not text.strip():
         return None
-    value = text.strip()
+    value = text.strip().replace(" ", "T", 1)
     if value[-1:] in ("Z", "z"):
         value = value[:-1] + "+00:00"
+    whole, dot, rest = value.partition(".")
+    if dot:  # fractions of a second do not matter here, and older Pythons parse only three or six digits
+        value = whole + rest.lstrip("0123456789")
     try:
         parsed = datetime.datetime.fromisoformat(value)
     except ValueError:

@@ -161,7 +161,8 @@ def origin_of(url):
     return without_userinfo(urlunsplit((parts.scheme, parts.netloc, '', '', '')))
 
 
-def _origin_key(url):
+def origin_key(url):
+    """(scheme, host, port) of a URL, the port made explicit; None when the port is not a number."""
     parts = urlsplit(url)
     try:
         port = parts.port
@@ -175,8 +176,8 @@ def same_origin(url, other):
     """Same scheme, host and port, and no userinfo in ``other``."""
     if _holds_userinfo(other):
         return False
-    key = _origin_key(url)
-    return key is not None and key == _origin_key(other)
+    key = origin_key(url)
+    return key is not None and key == origin_key(other)
 
 
 def parse_origin(value, option, variable, allow_plain_http=False, bare_host=False, allow_path=False):

@@ -231,3 +231,20 @@ def test_a_bad_batch_size_is_named_before_any_request(tenants):
     assert run.returncode != 0
     assert "psa_batch_size must be a number of tenants per batch, such as 200" in run.stdout + run.stderr
     assert tenants.emulator.control.stats()["total"] == 0
+
+
+@pytest.mark.parametrize("option, stage", [("--skip-tags", "key"), ("--skip-tags", "connectwise"),
+                                           ("--skip-tags", "umbrella"), ("--skip-tags", "sync"),
+                                           ("--tags", "verify"), ("--tags", "sync")])
+def test_a_stage_left_out_or_run_alone_changes_nothing_on_a_converged_tenant(tenants, option, stage):
+    host, _unused = new_tenant(tenants)
+    assert tenants.run().returncode == 0
+    key = assert_integrated(tenants, host)
+
+    run = tenants.run(option, stage)
+    assert run.returncode == 0, run.explain()
+    assert changed_tasks(run) == []
+    outcome = results(run)[host]
+    # The later stages still know the key in use (the stored one), whichever stages ran.
+    assert outcome["status"] == "unchanged" and outcome["public_key"] == key["publicKey"]
+    assert assert_integrated(tenants, host)["publicKey"] == key["publicKey"]
