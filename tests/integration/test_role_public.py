@@ -84,3 +84,49 @@ def test_a_wrong_manual_key_fails_the_tenant(emulator, tmp_path):
     outcome = results(run)["wrongkey"]
     assert outcome["status"] == "failed" and outcome["failed_task"] == "Check the integration key's member and permissions"
     assert "member 'admin'" in outcome["message"] and "bootstrap key (psa_cw_public_key)" in outcome["message"]
+
+
+def _plan_then_run(tenants, host):
+    """The plan (--check --diff) and the real run that follows: (planned result, real result)."""
+    plan = tenants.run("--check", "--diff")
+    assert plan.returncode == 0, plan.explain()
+    real = tenants.run()
+    assert real.returncode == 0, real.explain()
+    return results(plan)[host], results(real)[host]
+
+
+def _same(planned, done):
+    """A plan equals its run: the status, each change (its tense aside) and each manual step."""
+    assert planned["check_mode"] is True and done["check_mode"] is False
+    assert planned["status"] == done["status"]
+    assert [c.replace("would be ", "") for c in planned["changes"]] == [c.replace("would be ", "") for c in done["changes"]]
+    assert planned["manual_steps"] == done["manual_steps"]
+
+
+def test_the_plan_equals_the_run_at_each_stage_of_a_new_tenant(emulator, tmp_path):
+    tenants = Tenants(emulator, tmp_path)
+    tenant = tenants.add("planpub", "planpub", 960101)
+    control, company = emulator.control, tenant["company_id"]
+
+    # A new tenant: the role and member are written, the permissions and the key are left to a person.
+    planned, done = _plan_then_run(tenants, "planpub")
+    _same(planned, done)
+    assert done["status"] == "manual" and not any("API key" in change for change in planned["changes"])
+
+    # The person's key in the tenant's vars: only the Umbrella console is left.
+    control.cw_role_settings(company, "Umbrella", GUIDE_SETTINGS, GUIDE_CUSTOMIZE)
+    key = control.cw_member_key(company, "umbrella", "Cisco Umbrella")
+    tenants.set_vars("planpub", psa_integration_public_key=key["publicKey"],
+                     psa_integration_private_key=key["privateKey"])
+    _same(*_plan_then_run(tenants, "planpub"))
+
+    # The console saved and confirmed: nothing is left, in the plan as in the run.
+    control.umbrella_psa_form(tenant["org_id"], {
+        "psa": "connectwise", "enabled": True,
+        "connectwise": {"site": tenants.extra_vars()["psa_cw_site"], "companyId": company,
+                        "publicKey": key["publicKey"], "privateKey": key["privateKey"]},
+        "ticketing": {"serviceBoard": "Umbrella Alerts", "queryThreshold": 10}})
+    tenants.set_vars("planpub", psa_umbrella_confirmed_public_key=key["publicKey"])
+    planned, done = _plan_then_run(tenants, "planpub")
+    _same(planned, done)
+    assert done["manual_steps"] == []

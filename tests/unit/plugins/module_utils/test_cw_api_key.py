@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils import cw_api_key
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
-    ConnectWiseError, ConnectWiseUnsupported, conditions)
+    ConnectWiseError, ConnectWiseNotFound, ConnectWiseUnsupported, conditions)
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import CHECK_MODE_PLACEHOLDER, EngineError
 
 MEMBER = {"id": 42, "identifier": "umbrella", "name": "Cisco Umbrella"}
@@ -40,7 +40,10 @@ class FakeConnectWise:
         self.calls.append(("GET", path, conditions))
         if not self.extension:
             raise ConnectWiseUnsupported(404, "NotFound", "The endpoint does not exist.", method="GET", path=path)
-        assert path == KEYS_PATH
+        if path != KEYS_PATH:
+            # Member id 0, which no member has: the route exists, the record does not.
+            assert path == "/system/apiMembers/0/apiKeys"
+            raise ConnectWiseNotFound(404, "NotFound", "ApiMember recordId 0 not found", method="GET", path=path)
         # The server compares case-insensitively: the engine must filter exactly itself.
         wanted = conditions.split("=", 1)[1].strip('"').casefold()
         return [copy.deepcopy(k) for k in self.keys if k["description"].casefold() == wanted]
@@ -156,7 +159,16 @@ def test_unknown_member_is_a_clear_error():
 def test_unknown_member_in_check_mode_predicts_a_new_key():
     result = cw_api_key.run(params(), check_mode=True, client=FakeConnectWise(members=()))
     assert result["changed"] and result["private_key"] == CHECK_MODE_PLACEHOLDER
-    assert result["warnings"]
+    assert result["warnings"] and result["extension"] is None
+
+
+def test_unknown_member_in_check_mode_without_the_key_api_predicts_the_manual_steps():
+    # The real run would find the key API missing once the member exists: the plan says so now.
+    client = FakeConnectWise(members=(), extension=False)
+    result = cw_api_key.run(params(on_unsupported="report"), check_mode=True, client=client)
+    assert result["extension"] is False and result["created"] is False and not result.get("private_key")
+    assert "API Members › umbrella › API Keys: click +" in result["manual_steps"][0]
+    assert client.writes == [] and client.calls[-1][1] == "/system/apiMembers/0/apiKeys"
 
 
 def test_unsupported_fails_with_manual_steps():

@@ -94,7 +94,8 @@ class TestExtendedServer:
         assert fake.writes == []
         assert predicted["changed"] is True and predicted["created"] is True
         assert predicted["role"] == {"id": CHECK_MODE_PLACEHOLDER, "name": ROLE}
-        assert predicted["extension"] is None
+        # Asked of role id 0 (no role has it): the route answers, so the levels would be written.
+        assert predicted["extension"] is True and not predicted.get("manual_steps")
 
         real = run(fake)
         assert predicted["diff"] == real["diff"]
@@ -215,6 +216,13 @@ class TestValidationBeforeAnyWrite:
 
 
 class TestPublicServer:
+    def test_check_mode_predicts_the_steps_the_run_will_hand_over(self):
+        fake = FakeConnectWise(extension=False)
+        predicted = run(fake, check_mode=True, on_unsupported="report")
+        assert fake.writes == [] and predicted["extension"] is False
+        done = run(fake, on_unsupported="report")
+        assert predicted["manual_steps"] == done["manual_steps"] and len(done["manual_steps"]) == 5
+
     def test_report_creates_the_role_and_returns_the_steps(self):
         fake = FakeConnectWise(extension=False)
         result = run(fake, on_unsupported="report")
