@@ -175,8 +175,11 @@ def run(params, check_mode=False, client=None):
     to_revoke = (keys if create else keys[1:]) if params["revoke_previous"] else []
     keep = params.get("keep_public_key")
     warnings = []
-    # A check run's key in use is a placeholder (nothing was created): its prediction stays "all but the newest".
-    if to_revoke and keep and keep != CHECK_MODE_PLACEHOLDER and not create:
+    if keep == CHECK_MODE_PLACEHOLDER and params["revoke_previous"] and not create:
+        # A check run whose key in use is still to be created (a rotation, a new tenant): the real run
+        # would find that key on the server beside these, and revoke every one of them.
+        to_revoke = keys
+    elif to_revoke and keep and not create:
         kept = [k for k in keys if k.get("publicKey") == keep]
         # Its successor is not on the server: nothing is revoked (a later run sees the keys again).
         to_revoke = [k for k in keys if k.get("publicKey") != keep] if kept else []

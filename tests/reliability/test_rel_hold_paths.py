@@ -6,6 +6,7 @@ store directory is refused; the mode of a directory the collection did not creat
 key store found readable by others is tightened to 0600 and the tenant's result says so.
 """
 
+import json
 import os
 import stat
 
@@ -57,7 +58,12 @@ def test_a_host_name_that_would_leave_the_directory_is_refused_before_any_reques
     # bookkeeping inside the key store directory).
     assert stats["by_route"] == {}, stats["by_route"]
     written = [name for name in _files_under(tmp_path) if name not in before and not name.startswith("work/extra-vars")]
-    assert all(name.startswith("work/keys/.locks/") for name in written), written
+    # The fleet report, under its fixed names in the reports directory, lists the failed tenants for CI.
+    fleet = ["work/reports/fleet-junit.xml", "work/reports/fleet.json", "work/reports/fleet.md"]
+    assert sorted(name for name in written if name.startswith("work/reports/")) == fleet, written
+    assert all(name.startswith("work/keys/.locks/") or name in fleet for name in written), written
+    failed = json.loads((work / "reports" / "fleet.json").read_text())["tenants"]
+    assert sorted(failed) == sorted(HOSTILE_HOSTS) and {t["status"] for t in failed.values()} == {"failed"}
     assert not (tmp_path / "x.yml").exists() and not (work / "x.yml").exists() and not (tmp_path / "b.yml").exists()
 
 

@@ -271,3 +271,17 @@ def test_revoke_previous_revokes_nothing_when_the_key_to_keep_is_not_on_the_serv
     assert result["revoked"] == [] and client.writes == []
     assert "not revoked" in result["warnings"][0]
     assert [k["id"] for k in result["previous_keys"]] == [5]
+
+
+def test_check_mode_revocation_for_a_key_still_to_be_created_names_every_listed_key():
+    # A rotation's plan: the new key is a placeholder, so the real run would find it beside these two
+    # and revoke both; the plan must say so (and write nothing).
+    client = FakeConnectWise(keys=[key(1, "2026-01-01T00:00:00Z"), key(2, "2026-02-01T00:00:00Z")])
+    result = cw_api_key.run(params(revoke_previous=True, keep_public_key=CHECK_MODE_PLACEHOLDER),
+                            check_mode=True, client=client)
+    assert sorted(result["revoked"]) == [1, 2] and result["changed"] is True
+    assert client.writes == []
+    # The real run after it, with the new key on the server, revokes the same two.
+    client.keys.append(key(3, "2026-03-01T00:00:00Z"))
+    done = cw_api_key.run(params(revoke_previous=True, keep_public_key="PUB3"), client=client)
+    assert sorted(done["revoked"]) == [1, 2]
