@@ -248,3 +248,14 @@ def test_a_stage_left_out_or_run_alone_changes_nothing_on_a_converged_tenant(ten
     # The later stages still know the key in use (the stored one), whichever stages ran.
     assert outcome["status"] == "unchanged" and outcome["public_key"] == key["publicKey"]
     assert assert_integrated(tenants, host)["publicKey"] == key["publicKey"]
+
+
+def test_a_misspelled_variable_is_warned_about_with_its_close_match(tenants):
+    host, _unused = new_tenant(tenants, psa_umbrella_query_treshold=20)
+    run = tenants.run(json_output=False)
+    assert run.returncode == 0, run.explain()
+    output = run.stdout + run.stderr
+    assert "psa_umbrella_query_treshold is set but the psa_integration role does not read it: did you mean " \
+           "psa_umbrella_query_threshold?" in output
+    # The default was used, as the warning says.
+    assert tenants.umbrella_psa(host)["ticketing"]["queryThreshold"] == 10
