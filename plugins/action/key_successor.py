@@ -23,8 +23,9 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.msp.umbrella_psa.plugins.lookup.key_store import read_store
 from ansible_collections.msp.umbrella_psa.plugins.module_utils import http, umbrella
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import UMBRELLA_ARGSPEC
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import build_client
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella_psa_integration import INTEGRATION_PATH
-from ansible_collections.msp.umbrella_psa.plugins.plugin_utils.token_cache import SharedTokenStore
+from ansible_collections.msp.umbrella_psa.plugins.plugin_utils.run_cache import RunCache
 
 ARGUMENT_SPEC = dict(
     UMBRELLA_ARGSPEC,
@@ -58,17 +59,9 @@ def store_holds(path, public_key, private_key, vault_password):
 
 def console_holds(params):
     """(None when the console holds the key, else why not; whether it was read)."""
-    # The run's Umbrella token, shared with the tenant's other tasks, for this check only.
-    umbrella.set_shared_token_store(SharedTokenStore())
     try:
-        return _console_holds(params)
-    finally:
-        umbrella.set_shared_token_store(None)
-
-
-def _console_holds(params):
-    try:
-        client = umbrella.UmbrellaClient.from_params(params)
+        # The run's Umbrella token, shared with the tenant's other tasks.
+        client = build_client("umbrella", params, cache=RunCache())
         current = client.get(INTEGRATION_PATH, extension=True)
     except umbrella.UmbrellaUnsupported:
         # No public API reads these settings: the operator's confirmation is the only evidence.

@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Connection options of each vendor, shared by every module of that vendor.
+"""Connection options of each vendor, shared by every module of that vendor, and their defaults.
 
-They match doc_fragments/connectwise.py, umbrella.py and transport.py option for option; change them
+The clients take their defaults from here (one place). They match doc_fragments/connectwise.py, umbrella.py and transport.py option for option; change them
 together. Engines merge them into their ARGUMENT_SPEC:
 ``ARGUMENT_SPEC = dict(CONNECTWISE_ARGSPEC, name=dict(type='str', required=True), ...)``.
 """
@@ -18,15 +18,8 @@ import copy
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
-    DEFAULT_API_VERSION,
-    ConnectWiseClient,
-)
-from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella import (
-    DEFAULT_BASE_URL,
-    UmbrellaClient,
-)
-
+DEFAULT_API_VERSION = '2025.1'
+DEFAULT_BASE_URL = 'https://api.umbrella.com'
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRY_MAX_TIME = 120.0
 
@@ -60,12 +53,3 @@ UMBRELLA_ARGSPEC = dict(
     **copy.deepcopy(_TRANSPORT_OPTIONS)
 )
 
-
-def connectwise_client_from_params(params):
-    """A ConnectWiseClient from validated module parameters."""
-    return ConnectWiseClient.from_params(params)
-
-
-def umbrella_client_from_params(params):
-    """An UmbrellaClient from validated module parameters."""
-    return UmbrellaClient.from_params(params)

@@ -21,51 +21,40 @@ from email.utils import parsedate_to_datetime
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import DEFAULT_API_VERSION
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.errors import PsaError
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import (
     HAS_REQUESTS,
     MaybeAppliedError,
     TransportError,
-    new_session,
     parse_origin,
-    require_requests,
-    send,
     warn_once,
     write_once,
+)
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.json_client import (
+    ApiError,
+    JsonClient,
+    content_type,
+    json_or_none,
+    one_line,
 )
 
 if HAS_REQUESTS:
     from requests.auth import HTTPBasicAuth
 
-DEFAULT_API_VERSION = '2025.1'
 PAGE_SIZE = 1000  # ConnectWise's hard maximum
 ENDPOINT_MISSING_MESSAGE = 'The endpoint does not exist.'
-_MAX_MESSAGE = 500
 
 __all__ = [
     'DEFAULT_API_VERSION', 'ConnectWiseClient', 'ConnectWiseError', 'ConnectWiseNotFound',
     'ConnectWiseUnsupported', 'ConnectWiseAuthError', 'ConditionValueError', 'conditions',
-    'MaybeAppliedError', 'TransportError', 'cached_list', 'clear_codebase_cache', 'has_shared_store',
-    'parse_link_header', 'remember_list', 'set_shared_store',
+    'MaybeAppliedError', 'TransportError', 'clear_codebase_cache', 'parse_link_header',
 ]
 
-# Facts that do not change during a run (a company's codebase, its setup screens catalogue, the
-# functions a key sees) are read once per run. Every task is a new worker process, so they are kept in
-# the run-wide store when the action entry point installed one (plugins/plugin_utils/token_cache.py);
-# the codebase is also kept in this process (modules run remotely have nothing else). Store keys are
-# digests; the key of a fact that belongs to one key pair includes its private key.
+# A company's codebase does not change during a run: kept in this process, and in the client's run
+# cache, which the in-process entry point shares between the run's tasks (plugin_utils/run_cache.py).
+# Cache keys are digests; the key of a fact that belongs to one key pair includes its private key.
 _CODEBASE_CACHE = {}
-_SHARED_STORE = None
-
-
-def set_shared_store(store):
-    """Install the run-wide store (``get_value``/``put_value``), or None to keep nothing across tasks."""
-    global _SHARED_STORE  # pylint: disable=global-statement
-    _SHARED_STORE = store
-
-
-def has_shared_store():
-    """Whether facts read now are kept for the rest of the run."""
-    return _SHARED_STORE is not None
 
 
 def clear_codebase_cache():
@@ -74,72 +63,26 @@ def clear_codebase_cache():
 
 
 def cache_key(kind, *parts):
-    """A store key: ``kind`` and a SHA-256 digest of the parts (which may hold a secret)."""
+    """A cache key: ``kind`` and a SHA-256 digest of the parts (which may hold a secret)."""
     digest = hashlib.sha256(u'\0'.join(u'%s' % (part,) for part in parts).encode('utf-8')).hexdigest()
     return 'cw-%s-%s' % (kind, digest)
-
-
-def _store_key(client, kind, per_credential):
-    if _SHARED_STORE is None:
-        return None
-    key_of = getattr(client, 'credential_key' if per_credential else 'site_key', None)
-    return key_of(kind) if key_of is not None else None
-
-
-def cached_list(client, kind, path, per_credential=False, peek=False, **kwargs):
-    """``client.list(path, **kwargs)``, read once per run and shared by the run's tasks.
-
-    ``kind`` names the fact in the store; ``per_credential`` files it under the client's key pair
-    (what that key sees) rather than the company (what every key sees). With ``peek`` nothing is
-    read: the cached value, or None.
-    """
-    key = _store_key(client, kind, per_credential)
-    if key is not None:
-        value = _SHARED_STORE.get_value(key)
-        if value is not None:
-            return value
-    if peek:
-        return None
-    value = client.list(path, **kwargs)
-    if key is not None:
-        _SHARED_STORE.put_value(key, value)
-    return value
-
-
-def remember_list(client, kind, value, per_credential=False):
-    """File a value read otherwise (``cached_list`` would return it from now on)."""
-    key = _store_key(client, kind, per_credential)
-    if key is not None:
-        _SHARED_STORE.put_value(key, value)
 
 
 # ---------------------------------------------------------------------------------------------------
 # Errors
 
 
-def _one_line(text, limit=_MAX_MESSAGE):
-    text = ' '.join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + '...'
-
-
-class ConnectWiseError(Exception):
+class ConnectWiseError(ApiError):
     """A ConnectWise answer outside 2xx (or one that is not what the API promises)."""
 
+    VENDOR = 'ConnectWise'
     # True when the request was sent again after an answer was lost (see http.send).
     repeated_after_send = False
 
     def __init__(self, status, code, message, errors=None, method=None, path=None, hint=None):
-        self.status = status
         self.code = code or ''
-        self.message = message or ''
         self.errors = list(errors or [])
-        self.method = method
-        self.path = path
-        self.hint = hint or self._default_hint()
-        super(ConnectWiseError, self).__init__(self._render())
-
-    def _default_hint(self):
-        return None
+        super(ConnectWiseError, self).__init__(status, message, method, path, hint)
 
     @property
     def object_exists(self):
@@ -151,27 +94,18 @@ class ConnectWiseError(Exception):
         return (self.__class__, (self.status, self.code, self.message, self.errors, self.method, self.path,
                                  self.hint))
 
-    def _render(self):
-        head = 'ConnectWise %s %s failed' % (self.method or '', self.path or '')
-        head = ' '.join(head.split())
-        status = ' '.join(str(part) for part in (self.status, self.code) if part not in (None, ''))
-        text = head + ': ' + (status + ': ' if status else '') + _one_line(self.message or 'no message')
-        details = '; '.join(_describe_error_item(item) for item in self.errors if item)
-        if details:
-            text += ' (%s)' % _one_line(details)
-        if self.hint:
-            text += ' - ' + self.hint
-        return text
+    def _status_text(self):
+        return ' '.join(str(part) for part in (self.status, self.code) if part not in (None, ''))
 
-    def __str__(self):
-        return self._render()
+    def _details(self):
+        return '; '.join(_describe_error_item(item) for item in self.errors if item)
 
 
 def _describe_error_item(item):
     if not isinstance(item, dict):
-        return _one_line(item, 200)
+        return one_line(item, 200)
     parts = [item.get('field'), item.get('code'), item.get('message')]
-    return ': '.join(_one_line(p, 200) for p in parts if p)
+    return ': '.join(one_line(p, 200) for p in parts if p)
 
 
 class ConnectWiseNotFound(ConnectWiseError):
@@ -195,7 +129,7 @@ class ConnectWiseAuthError(ConnectWiseError):
 def _error_from_response(response, method, path):
     status = response.status_code
     code, message, errors = '', '', []
-    body = _json_or_none(response)
+    body = json_or_none(response)
     if isinstance(body, dict):
         code = body.get('code') or ''
         message = body.get('message') or ''
@@ -204,8 +138,8 @@ def _error_from_response(response, method, path):
             errors = [errors]
     if not message:
         # A CDN or proxy in front of ConnectWise answers with HTML; say what came back, not the page.
-        content_type = (response.headers.get('Content-Type') or 'no content type').split(';')[0]
-        message = '%s (%s answer, not ConnectWise JSON)' % ((response.reason or 'no reason').strip(), content_type) \
+        message = '%s (%s answer, not ConnectWise JSON)' % ((response.reason or 'no reason').strip(),
+                                                            content_type(response)) \
             if body is None else (response.reason or 'no message')
     args = (status, code, message, errors, method, path)
     if (status == 404 and message.strip() == ENDPOINT_MISSING_MESSAGE) or status == 405:
@@ -217,20 +151,11 @@ def _error_from_response(response, method, path):
     return ConnectWiseError(*args)
 
 
-def _json_or_none(response):
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 # ---------------------------------------------------------------------------------------------------
 # Conditions
 
 
-class ConditionValueError(ValueError):
+class ConditionValueError(PsaError, ValueError):
     """A value (or field name) that cannot be put into a ConnectWise condition safely."""
 
     def __init__(self, field, reason):
@@ -376,20 +301,25 @@ def _normalise_codebase(codebase):
     return codebase + '/' if codebase else ''
 
 
-class ConnectWiseClient:
-    """One ConnectWise company, reached with one API member's key pair."""
+class ConnectWiseClient(JsonClient):
+    """One ConnectWise company, reached with one API member's key pair.
+
+    ``cache`` is the run cache (json_client.NoRunCache when none is given): the codebase, catalogues
+    and what a key sees are read once per run through it (``run_list``).
+    """
+
+    SETTING = SITE_SETTING
 
     def __init__(self, site, company_id, public_key, private_key, client_id,
-                 api_version=DEFAULT_API_VERSION, codebase=None, validate_certs=True, ca_path=None,
-                 timeout=30, retry_max_time=120, session=None, sleep=None, clock=None, rand=None,
-                 allow_plain_http=False):
-        require_requests()
+                 api_version=DEFAULT_API_VERSION, codebase=None, allow_plain_http=False, cache=None,
+                 **transport):
+        super(ConnectWiseClient, self).__init__(cache=cache, **transport)
         missing = [name for name, value in (('company_id', company_id), ('public_key', public_key),
                                             ('private_key', private_key), ('client_id', client_id)) if not value]
         if missing:
             raise ValueError('ConnectWise connection options missing: %s' % ', '.join(missing))
         self.origin = _split_site(site, allow_plain_http)
-        self._warn_weak_transport(validate_certs, company_id)
+        self._warn_weak_transport(transport.get('validate_certs', True), company_id)
         self.site = site
         self.company_id = company_id
         self.public_key = public_key
@@ -397,11 +327,6 @@ class ConnectWiseClient:
         self.client_id = client_id
         self.api_version = api_version or DEFAULT_API_VERSION
         self._codebase = _normalise_codebase(codebase) if codebase else None
-        self.timeout = float(timeout)
-        self.retry_max_time = float(retry_max_time)
-        self._session = session if session is not None else new_session(validate_certs, ca_path)
-        self._sleep, self._clock, self._rand = sleep, clock, rand
-        self.request_count = 0
 
     def _warn_weak_transport(self, validate_certs, company_id):
         """Warn, once per run and company, about settings that expose the keys on the way."""
@@ -409,24 +334,18 @@ class ConnectWiseClient:
         if self.origin.startswith('http://'):
             warn_once('%s: plain HTTP, allowed by allow_plain_http (psa_allow_plain_http): the API keys travel in '
                       'clear; for a lab only' % where, ('plain-http', self.origin, str(company_id).lower()),
-                      _SHARED_STORE)
+                      self.cache)
         elif not validate_certs:
             warn_once('%s: the TLS certificate is not verified (validate_certs / psa_cw_validate_certs: false): '
                       'whoever is on the way can read the API keys; give ca_path (psa_cw_ca_path) instead'
-                      % where, ('unverified', self.origin, str(company_id).lower()), _SHARED_STORE)
+                      % where, ('unverified', self.origin, str(company_id).lower()), self.cache)
 
     @classmethod
-    def from_params(cls, params):
+    def from_params(cls, params, cache=None):
         """Build a client from the connection options of common_args.CONNECTWISE_ARGSPEC."""
         return cls(params['site'], params['company_id'], params['public_key'], params['private_key'],
-                   params['client_id'],
-                   api_version=params.get('api_version') or DEFAULT_API_VERSION,
-                   codebase=params.get('codebase'),
-                   allow_plain_http=bool(params.get('allow_plain_http')),
-                   validate_certs=params.get('validate_certs', True),
-                   ca_path=params.get('ca_path'),
-                   timeout=params.get('timeout') or 30,
-                   retry_max_time=120 if params.get('retry_max_time') is None else params['retry_max_time'])
+                   params['client_id'], api_version=params.get('api_version') or DEFAULT_API_VERSION,
+                   codebase=params.get('codebase'), cache=cache, **cls.transport_options(params))
 
     def __repr__(self):
         return 'ConnectWiseClient(site=%r, company_id=%r, public_key=%r, api_version=%r)' % (
@@ -455,14 +374,14 @@ class ConnectWiseClient:
 
     def _discover_codebase(self):
         key = self.site_key('codebase')
-        cached = _CODEBASE_CACHE.get(key) or (_SHARED_STORE.get_value(key) if _SHARED_STORE is not None else None)
+        cached = _CODEBASE_CACHE.get(key) or self.cache.get_value(key)
         if cached:
             _CODEBASE_CACHE[key] = cached
             return cached
         path = '/login/companyinfo/%s' % quote(str(self.company_id), safe='')
         response = self._send('GET', self.origin + path, 'ConnectWise GET %s' % path,
                               headers={'Accept': 'application/json'})
-        body = _json_or_none(response)
+        body = json_or_none(response)
         if response.status_code != 200 or not isinstance(body, dict) or not body.get('Codebase'):
             raise ConnectWiseError(
                 response.status_code, 'CodebaseUnknown',
@@ -471,19 +390,34 @@ class ConnectWiseClient:
                 method='GET', path=path)
         codebase = _normalise_codebase(body['Codebase'])
         _CODEBASE_CACHE[key] = codebase
-        if _SHARED_STORE is not None:
-            _SHARED_STORE.put_value(key, codebase)
+        self.cache.put_value(key, codebase)
         return codebase
 
-    # -- transport ----------------------------------------------------------------------------------
+    # -- facts of the run ---------------------------------------------------------------------------
 
-    def _count(self):
-        self.request_count += 1
+    def run_list(self, kind, path, per_credential=False, instead=None, **kwargs):
+        """``list(path, **kwargs)``, read once per run and shared by the run's tasks.
 
-    def _send(self, method, url, describe, **kwargs):
-        return send(self._session, method, url, self.retry_max_time, self.timeout, describe,
-                    sleep=self._sleep, clock=self._clock, rand=self._rand, on_send=self._count,
-                    check=SITE_SETTING, **kwargs)
+        ``kind`` names the fact in the run cache; ``per_credential`` files it under this key pair (what
+        that key sees) rather than the company (what every key sees). ``instead`` is a smaller read
+        that serves this task alone: taken when the cache does not outlive the task, so the whole list
+        is read only when the rest of the run can use it.
+        """
+        key = self.credential_key(kind) if per_credential else self.site_key(kind)
+        value = self.cache.get_value(key)
+        if value is not None:
+            return value
+        if instead is not None and not self.cache.lasting:
+            return instead()
+        value = self.list(path, **kwargs)
+        self.cache.put_value(key, value)
+        return value
+
+    def remember(self, kind, value, per_credential=False):
+        """File a list read otherwise (``run_list`` returns it from now on)."""
+        self.cache.put_value(self.credential_key(kind) if per_credential else self.site_key(kind), value)
+
+    # -- requests -----------------------------------------------------------------------------------
 
     def _headers(self, extra=None):
         headers = {
@@ -494,10 +428,6 @@ class ConnectWiseClient:
         if extra:
             headers.update(extra)
         return headers
-
-    @staticmethod
-    def _clean_path(path):
-        return '/' + path.lstrip('/')
 
     def _call(self, method, path, params=None, body=None, url=None, headers=None, idempotent=None):
         """Send one API request; return the response of a 2xx answer, raise the typed error otherwise."""
@@ -518,12 +448,11 @@ class ConnectWiseClient:
     def _decode(self, response, method, path):
         if response.status_code == 204 or not response.content:
             return None
-        body = _json_or_none(response)
+        body = json_or_none(response)
         if body is None:
-            content_type = (response.headers.get('Content-Type') or 'no content type').split(';')[0]
             raise ConnectWiseError(response.status_code, 'NotJson',
                                    'the answer is %s, not JSON; is site the API host of the company?'
-                                   % content_type, method=method, path=self._clean_path(path))
+                                   % content_type(response), method=method, path=self._clean_path(path))
         return body
 
     def _request(self, method, path, params=None, body=None, idempotent=None):

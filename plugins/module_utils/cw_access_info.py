@@ -14,15 +14,13 @@ One to three GET requests, never a write.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import functools
+
 from ansible_collections.msp.umbrella_psa.plugins.module_utils import cw_permissions as perms
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import CONNECTWISE_ARGSPEC
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
     ConnectWiseAuthError,
-    ConnectWiseClient,
-    cached_list,
     conditions,
-    has_shared_store,
-    remember_list,
 )
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import EngineError
 
@@ -30,7 +28,7 @@ MY_SECURITY_PATH = "/system/mySecurity"
 MY_CUSTOMIZE_PATH = "/system/mySecurity/customizeItems/"
 SETUP_SCREENS_PATH = "/system/setupScreens"
 SCREEN_FIELDS = "id,category,name"
-# Names of the facts kept for the run (connectwise.cached_list); cw_security_role uses the same.
+# Names of the facts kept for the run (ConnectWiseClient.run_list); cw_security_role uses the same.
 SETUP_SCREENS_KIND = "setup-screens"
 MY_SECURITY_KIND = "my-security"
 # Up to this many customize items, only their screens are read (`id in (...)`), not the whole table.
@@ -41,15 +39,14 @@ ARGUMENT_SPEC = dict(
     required=dict(type="list", elements="dict", options=perms.PERMISSION_SUBOPTIONS, default=[]),
 )
 ARGUMENT_OPTIONS = {}
+# run() is handed a ConnectWiseClient built from these options by the entry point (engine.build_clients).
+CLIENTS = dict(client=("connectwise", None))
 
 
 def run(params, check_mode=False, client=None):
     # Read-only: check mode changes nothing.
     del check_mode
     entries = perms.validate_permissions(params.get("required") or [], "required")
-    if client is None:
-        client = ConnectWiseClient.from_params(params)
-
     try:
         records = client.list(MY_SECURITY_PATH)
     except ConnectWiseAuthError as exc:
@@ -57,7 +54,7 @@ def run(params, check_mode=False, client=None):
         raise EngineError(str(exc), status=exc.status)
     # Read live (this is a check), but kept for the run: cw_security_role validates the names of a
     # role it is about to create against the functions this very key sees.
-    remember_list(client, MY_SECURITY_KIND, records, per_credential=True)
+    client.remember(MY_SECURITY_KIND, records, per_credential=True)
     resolved = perms.Catalogue(records).resolve_all(entries)
     allow_entry = next((entry for entry in resolved if entry["allow"] is not None), None)
 
@@ -90,18 +87,16 @@ def _setup_screens(client, items, full):
     """The setup screens needed to name the customize items (all of them to resolve ``allow``)."""
     if not full and not items:
         return None
-    # The catalogue does not change during a run: when the run keeps it, read it in full once (here or
-    # by cw_security_role) and share it; otherwise read only the screens needed.
-    catalogue = cached_list(client, SETUP_SCREENS_KIND, SETUP_SCREENS_PATH, peek=not (full or has_shared_store()),
-                            fields=SCREEN_FIELDS)
-    if catalogue is not None:
-        return perms.SetupScreens(catalogue)
+    # The catalogue does not change during a run: read in full once (here or by cw_security_role) and
+    # shared when the run keeps it; otherwise only the screens needed are read, when they are few.
     ids = [str(item.get("itemIdentifier")) for item in items]
+    instead = None
     if not full and len(ids) <= FILTER_SCREENS_UP_TO and all(value.isdigit() for value in ids):
         wanted = sorted(set(int(value) for value in ids))
-        return perms.SetupScreens(client.list(SETUP_SCREENS_PATH, conditions=conditions.in_("id", wanted),
+        instead = functools.partial(client.list, SETUP_SCREENS_PATH, conditions=conditions.in_("id", wanted),
+                                    fields=SCREEN_FIELDS)
+    return perms.SetupScreens(client.run_list(SETUP_SCREENS_KIND, SETUP_SCREENS_PATH, instead=instead,
                                               fields=SCREEN_FIELDS))
-    return perms.SetupScreens(cached_list(client, SETUP_SCREENS_KIND, SETUP_SCREENS_PATH, fields=SCREEN_FIELDS))
 
 
 def _member(records):

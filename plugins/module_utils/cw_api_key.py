@@ -133,12 +133,12 @@ def _discard_lost_keys(client, keys_path, description, known):
     _revoke(client, keys_path, lost)
 
 
+# run() is handed a ConnectWiseClient built from these options by the entry point (engine.build_clients).
+CLIENTS = dict(client=("connectwise", None))
+
+
 def run(params, check_mode=False, client=None):
     validate(params)
-    if client is None:
-        from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseClient
-        client = ConnectWiseClient.from_params(params)
-
     description = params["description"]
     if params.get("member_id") is not None:
         # The caller knows the member already (cw_api_member's result): no lookup.

@@ -170,12 +170,12 @@ def _patch(client, member, changes, check_mode):
     return client.patch(_member_path(member), operations)
 
 
+# run() is handed a ConnectWiseClient built from these options by the entry point (engine.build_clients).
+CLIENTS = dict(client=("connectwise", None))
+
+
 def run(params, check_mode=False, client=None):
     validate(params)
-    if client is None:
-        from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseClient
-        client = ConnectWiseClient.from_params(params)
-
     identifier = params["identifier"]
     current = _find_member(client, identifier)
     conflict = None if params.get("takeover") or params["state"] != "present" else \

@@ -23,11 +23,9 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils import tenant_inp
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.cw_api_member import check_holder
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import CONNECTWISE_ARGSPEC
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
-    ConnectWiseClient,
     ConnectWiseError,
     ConnectWiseNotFound,
     ConnectWiseUnsupported,
-    cached_list,
 )
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import (
     CHECK_MODE_PLACEHOLDER,
@@ -39,7 +37,7 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import (
 ROLES_PATH = "/system/securityRoles"
 MY_SECURITY_PATH = "/system/mySecurity"
 SETUP_SCREENS_PATH = "/system/setupScreens"
-# Names of the facts kept for the run (connectwise.cached_list), shared with cw_access_info.
+# Names of the facts kept for the run (ConnectWiseClient.run_list), shared with cw_access_info.
 SETUP_SCREENS_KIND = "setup-screens"
 MY_SECURITY_KIND = "my-security"
 # The vendor answers these when a role cannot be deleted because members still hold it.
@@ -194,13 +192,14 @@ def _role_view(role):
     return dict(id=role.get("id"), name=role.get("name"))
 
 
+# run() is handed a ConnectWiseClient built from these options by the entry point (engine.build_clients).
+CLIENTS = dict(client=("connectwise", None))
+
+
 def run(params, check_mode=False, client=None):
     name = validate_name(params["name"])
     state = params.get("state") or "present"
     entries = perms.validate_permissions(params.get("permissions") or [], "permissions")
-    if client is None:
-        client = ConnectWiseClient.from_params(params)
-
     role = _find_role(client, name)
     if state == "absent":
         return _absent(client, name, role, check_mode)
@@ -296,14 +295,14 @@ class _Present(object):
             return []
         # The role does not exist yet: check the names against the functions the calling key sees
         # (read once per run: a preflight with cw_access_info on the same key has read them already).
-        return cached_list(self.client, MY_SECURITY_KIND, MY_SECURITY_PATH, per_credential=True)
+        return self.client.run_list(MY_SECURITY_KIND, MY_SECURITY_PATH, per_credential=True)
 
     def _resolve_allow(self, resolved):
         entry = _desired_allow(resolved)
         if entry is None:
             return None, None
-        screens = perms.SetupScreens(cached_list(self.client, SETUP_SCREENS_KIND, SETUP_SCREENS_PATH,
-                                                 fields="id,category,name"))
+        screens = perms.SetupScreens(self.client.run_list(SETUP_SCREENS_KIND, SETUP_SCREENS_PATH,
+                                                          fields="id,category,name"))
         return screens, screens.resolve(entry["allow"], entry["where"] + ".allow")
 
     @staticmethod

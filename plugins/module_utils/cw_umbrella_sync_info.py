@@ -30,7 +30,6 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args impor
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
     ConditionValueError,
     ConnectWiseAuthError,
-    ConnectWiseClient,
     ConnectWiseError,
     ConnectWiseUnsupported,
     conditions,
@@ -429,6 +428,10 @@ class RoleCheck(object):
 # The run
 
 
+# run() is handed a ConnectWiseClient built from these options by the entry point (engine.build_clients).
+CLIENTS = dict(client=("connectwise", None))
+
+
 def run(params, check_mode=False, client=None):
     # Read-only: check mode changes nothing.
     del check_mode
@@ -442,9 +445,6 @@ def run(params, check_mode=False, client=None):
                           "26 allows for a late run)" % (max_age,))
     expectation = expected(params.get("expected_companies"))
     wanted = expectation.identifiers
-    if client is None:
-        client = ConnectWiseClient.from_params(params)
-
     findings = [] if expectation.known else [expectation.why]
     try:
         types = read_types(client, member, type_name)

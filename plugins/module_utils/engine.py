@@ -2,11 +2,13 @@
 # Copyright (c) 2026 msp.umbrella_psa contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What every resource engine shares: its error type, the manual-steps outcome and the module runner.
+"""What every resource engine shares: its error type, the manual-steps outcome and the runner.
 
 An engine is a module of this package with ``ARGUMENT_SPEC`` (plus optional ``ARGUMENT_OPTIONS`` and
-``SECRET_RESULTS``) and ``run(params, check_mode=False, client=None) -> dict``. The action plugin
-(in-process) and the module (remote) both call ``run``; nothing else differs between them.
+``SECRET_RESULTS``), ``CLIENTS`` (the clients it is handed) and
+``run(params, check_mode=False, client=None) -> dict``. The action plugin (in-process) and the module
+(remote) both call ``run_engine``, which builds the clients (``build_clients``) with the run cache the
+entry point has, if any; nothing else differs between them, and no engine knows about the cache.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,13 +16,22 @@ __metaclass__ = type
 
 import traceback
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseClient
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.errors import PsaError
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import take_warnings
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella import UmbrellaClient
+
 # Shown in place of ids and keys that only a real run can know.
 CHECK_MODE_PLACEHOLDER = "<created in check mode>"
 
 ON_UNSUPPORTED_CHOICES = ["fail", "report"]
 
 
-class EngineError(Exception):
+# The clients an engine can be handed, by the name its ``CLIENTS`` uses.
+CLIENT_CLASSES = {"connectwise": ConnectWiseClient, "umbrella": UmbrellaClient}
+
+
+class EngineError(PsaError):
     """A failure explained to the user in one line; ``result`` adds keys to the failed result."""
 
     def __init__(self, msg, **result):
@@ -29,13 +40,19 @@ class EngineError(Exception):
         self.result = result
 
 
-def expected_errors():
-    """The exception types that carry a user-facing one-line message (no traceback needed)."""
-    from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import TransportError
-    from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
-        ConnectWiseError, ConditionValueError)
-    from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella import UmbrellaError
-    return (EngineError, TransportError, ConnectWiseError, ConditionValueError, UmbrellaError)
+def build_client(vendor, params, cache=None):
+    """The one factory of clients: ``vendor``'s client from its connection options, sharing ``cache``."""
+    return CLIENT_CLASSES[vendor].from_params(params, cache=cache)
+
+
+def build_clients(engine, params, cache=None):
+    """The keyword arguments of ``engine.run`` that hand it its clients.
+
+    ``engine.CLIENTS`` maps each keyword to ``(vendor, option)``: the client of ``vendor`` built from
+    the task's options, or from the dict option ``option`` when its connection options are nested.
+    """
+    return dict((keyword, build_client(vendor, params[option] if option else params, cache))
+                for keyword, (vendor, option) in getattr(engine, "CLIENTS", {}).items())
 
 
 def manual_steps_outcome(on_unsupported, what, steps, **result):
@@ -57,15 +74,15 @@ def manual_steps_outcome(on_unsupported, what, steps, **result):
     return result
 
 
-def run_engine(engine, params, check_mode, diff):
-    """Run an engine and turn its outcome into a task result: ``(failed, result)``.
+def run_engine(engine, params, check_mode, diff, cache=None):
+    """Build the engine's clients, run it and turn its outcome into a task result: ``(failed, result)``.
 
-    Shared by both entry points so that they cannot drift apart.
+    Shared by both entry points so that they cannot drift apart. ``cache`` is the run cache the
+    clients share (plugin_utils/run_cache.py in the in-process entry point; none in a module).
     """
-    from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import take_warnings
     try:
-        result = engine.run(params, check_mode=check_mode)
-    except expected_errors() as exc:
+        result = engine.run(params, check_mode=check_mode, **build_clients(engine, params, cache))
+    except PsaError as exc:
         failed = {"failed": True, "msg": getattr(exc, "msg", None) or str(exc), "changed": False}
         failed.update(getattr(exc, "result", {}) or {})
         _add_warnings(failed, take_warnings())

@@ -58,6 +58,8 @@ import warnings
 
 from ansible.module_utils.six.moves.urllib.parse import urljoin, urlsplit, urlunsplit
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.errors import PsaError
+
 try:
     import requests
     from requests.adapters import HTTPAdapter
@@ -103,7 +105,7 @@ TLS_HINT = ("pass the CA bundle that signed the server certificate with ca_path,
             "or, for testing only, set validate_certs: false")
 
 
-class TransportError(Exception):
+class TransportError(PsaError):
     """The request could not be completed: retry budget spent, TLS failure or unsafe to repeat."""
 
     def __init__(self, message, describe=None, last_status=None):
@@ -227,10 +229,10 @@ WARNED_SECONDS = 7 * 24 * 3600.0
 def warn_once(text, key_parts, store=None):
     """Queue ``text`` for the task's result unless this run already warned about ``key_parts``.
 
-    Every task is a new worker process: ``store`` (the run-wide store of plugin_utils/token_cache.py,
-    ``get_value``/``put_value``) remembers across tasks that a connection was warned about, so that a
-    tenant's run says it once rather than in every task. Without a store (a module run remotely)
-    each task warns once.
+    Every task is a new worker process: ``store`` (the client's run cache, ``get_value``/``put_value``;
+    plugin_utils/run_cache.py in the in-process entry point) remembers across tasks that a connection
+    was warned about, so that a tenant's run says it once rather than in every task. With the no-op
+    cache (a module run remotely) each task warns once.
     """
     key = 'transport-warned-' + hashlib.sha256(
         u'\0'.join(u'%s' % (part,) for part in key_parts).encode('utf-8')).hexdigest()

@@ -17,26 +17,28 @@ import json
 import threading
 import time
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import DEFAULT_BASE_URL
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.http import (
     TransportError,
-    new_session,
     parse_origin,
-    require_requests,
-    send,
     warn_once,
 )
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.json_client import (
+    ApiError,
+    JsonClient,
+    content_type,
+    json_or_none,
+)
 
-DEFAULT_BASE_URL = 'https://api.umbrella.com'
 TOKEN_PATH = '/auth/v2/token'
 BASE_URL_SETTING = 'base_url (psa_umbrella_base_url)'
 DEFAULT_PAGE_LIMIT = 100
 # Renew this long before expiry, so a token never expires between the check and the request.
 RENEW_MARGIN = 300.0
-_MAX_MESSAGE = 500
 
 __all__ = [
     'DEFAULT_BASE_URL', 'UmbrellaClient', 'UmbrellaError', 'UmbrellaNotFound', 'UmbrellaUnsupported',
-    'UmbrellaAuthError', 'TransportError', 'clear_token_cache', 'set_shared_token_store',
+    'UmbrellaAuthError', 'TransportError', 'clear_token_cache',
 ]
 
 # Umbrella allows 20 token requests a minute per API key: every client of the same key shares one
@@ -45,20 +47,10 @@ __all__ = [
 _TOKEN_CACHE = {}
 _TOKEN_LOCK = threading.Lock()
 
-# A store shared by the processes of one run (see plugins/plugin_utils/token_cache.py), installed by
-# the in-process entry point: ``get(key) -> (token, expires_at) | None``, ``put(key, token, expires_at)``
-# and ``drop(key)``, with wall-clock expiry, and ``claim(key) -> (token, expires_at) | 'fetch' | 'wait'``
-# and ``release(key)``, which tell one caller to fetch a missing token and the others to wait for it.
-# Without it the cache lasts as long as the process.
-_SHARED_STORE = None
-# While another task of the run fetches the token, ask the store again this often.
+# The client's run cache (json_client.NoRunCache, or plugin_utils/run_cache.py handed over by the
+# in-process entry point) shares the token between the run's tasks: ``claim(key)`` tells one caller to
+# fetch a missing token and the others to wait for it. While another task fetches it, ask this often.
 CLAIM_POLL_SECONDS = 0.1
-
-
-def set_shared_token_store(store):
-    """Install (or, with None, remove) the run-wide token store."""
-    global _SHARED_STORE  # pylint: disable=global-statement
-    _SHARED_STORE = store
 
 
 def clear_token_cache():
@@ -67,39 +59,14 @@ def clear_token_cache():
         _TOKEN_CACHE.clear()
 
 
-def _one_line(text, limit=_MAX_MESSAGE):
-    text = ' '.join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + '...'
-
-
-class UmbrellaError(Exception):
+class UmbrellaError(ApiError):
     """An Umbrella answer outside 2xx."""
 
-    def __init__(self, status, message, method=None, path=None, hint=None):
-        self.status = status
-        self.message = message or ''
-        self.method = method
-        self.path = path
-        self.hint = hint or self._default_hint()
-        super(UmbrellaError, self).__init__(self._render())
-
-    def _default_hint(self):
-        return None
+    VENDOR = 'Umbrella'
 
     def __reduce__(self):
         # Keeps the error intact when it crosses a process boundary (Ansible workers pickle results).
         return (self.__class__, (self.status, self.message, self.method, self.path, self.hint))
-
-    def _render(self):
-        head = ' '.join(('Umbrella %s %s failed' % (self.method or '', self.path or '')).split())
-        status = '%s: ' % self.status if self.status is not None else ''
-        text = '%s: %s%s' % (head, status, _one_line(self.message or 'no message'))
-        if self.hint:
-            text += ' - ' + self.hint
-        return text
-
-    def __str__(self):
-        return self._render()
 
 
 class UmbrellaNotFound(UmbrellaError):
@@ -120,15 +87,6 @@ class UmbrellaAuthError(UmbrellaError):
                 'the key may manage')
 
 
-def _json_or_none(response):
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def _error_message(response, body):
     if isinstance(body, dict):
         # {"message"} (admin, token) or {"statusCode", "error", "message"} (deployments, policies).
@@ -138,9 +96,9 @@ def _error_message(response, body):
             return '%s: %s' % (error, message)
         if message or error:
             return message or error
-    content_type = (response.headers.get('Content-Type') or 'no content type').split(';')[0]
     reason = (response.reason or 'no reason').strip()
-    return reason if isinstance(body, (dict, list)) else '%s (%s answer, not Umbrella JSON)' % (reason, content_type)
+    return reason if isinstance(body, (dict, list)) else '%s (%s answer, not Umbrella JSON)' % (
+        reason, content_type(response))
 
 
 def _is_token_rejection(response):
@@ -148,18 +106,23 @@ def _is_token_rejection(response):
     if response.status_code == 401:
         return True
     if response.status_code == 400:
-        body = _json_or_none(response)
+        body = json_or_none(response)
         return isinstance(body, dict) and body.get('error') == 'invalid_request'
     return False
 
 
-class UmbrellaClient:
-    """One Umbrella API key (optionally acting for a child organization through ``org_id``)."""
+class UmbrellaClient(JsonClient):
+    """One Umbrella API key (optionally acting for a child organization through ``org_id``).
 
-    def __init__(self, api_key, api_secret, base_url=DEFAULT_BASE_URL, org_id=None,
-                 validate_certs=True, ca_path=None, timeout=30, retry_max_time=120,
-                 session=None, sleep=None, clock=None, rand=None, allow_plain_http=False):
-        require_requests()
+    ``cache`` is the run cache (json_client.NoRunCache when none is given): the run's tasks share one
+    token per key through it.
+    """
+
+    SETTING = BASE_URL_SETTING
+
+    def __init__(self, api_key, api_secret, base_url=DEFAULT_BASE_URL, org_id=None, allow_plain_http=False,
+                 cache=None, **transport):
+        super(UmbrellaClient, self).__init__(cache=cache, **transport)
         if not api_key or not api_secret:
             raise ValueError('api_key and api_secret are required')
         # https only (http with allow_plain_http), never a user name or password (http.parse_origin).
@@ -169,19 +132,14 @@ class UmbrellaClient:
         self._secret = api_secret
         self._cache_key = (self.base_url, api_key,
                            hashlib.sha256(api_secret.encode('utf-8')).hexdigest())
-        # The run-wide store files a token under a digest of URL, key and secret, so that only a
+        # The run cache files a token under a digest of URL, key and secret, so that only a
         # caller who knows the secret can ask for it.
         self._shared_key = hashlib.sha256(
             '\0'.join((self.base_url, api_key, api_secret)).encode('utf-8')).hexdigest()
         self.org_id = None if org_id in (None, '') else str(org_id)
-        self.timeout = float(timeout)
-        self.retry_max_time = float(retry_max_time)
-        self._session = session if session is not None else new_session(validate_certs, ca_path)
-        self._sleep, self._rand = sleep, rand
-        self._clock = clock or time.monotonic
-        self.request_count = 0
+        self._clock = self._clock or time.monotonic
         self.token_request_count = 0
-        self._warn_weak_transport(validate_certs)
+        self._warn_weak_transport(transport.get('validate_certs', True))
 
     def _warn_weak_transport(self, validate_certs):
         """Warn, once per run and organization, about settings that expose the secret on the way."""
@@ -191,37 +149,21 @@ class UmbrellaClient:
         if self.base_url.startswith('http://'):
             warn_once('%s: plain HTTP, allowed by allow_plain_http (psa_allow_plain_http): the API secret and '
                       'the ConnectWise keys sent to Umbrella travel in clear; for a lab only' % where,
-                      ('plain-http',) + tenant, _SHARED_STORE)
+                      ('plain-http',) + tenant, self.cache)
         elif not validate_certs:
             warn_once('%s: the TLS certificate is not verified (validate_certs / psa_umbrella_validate_certs: '
                       'false): whoever is on the way can read the API secret and the ConnectWise keys sent to '
                       'Umbrella; give ca_path (psa_umbrella_ca_path) instead' % where,
-                      ('unverified',) + tenant, _SHARED_STORE)
+                      ('unverified',) + tenant, self.cache)
 
     @classmethod
-    def from_params(cls, params):
+    def from_params(cls, params, cache=None):
         """Build a client from the connection options of common_args.UMBRELLA_ARGSPEC."""
-        return cls(params['api_key'], params['api_secret'],
-                   base_url=params.get('base_url') or DEFAULT_BASE_URL,
-                   org_id=params.get('org_id'),
-                   allow_plain_http=bool(params.get('allow_plain_http')),
-                   validate_certs=params.get('validate_certs', True),
-                   ca_path=params.get('ca_path'),
-                   timeout=params.get('timeout') or 30,
-                   retry_max_time=120 if params.get('retry_max_time') is None else params['retry_max_time'])
+        return cls(params['api_key'], params['api_secret'], base_url=params.get('base_url') or DEFAULT_BASE_URL,
+                   org_id=params.get('org_id'), cache=cache, **cls.transport_options(params))
 
     def __repr__(self):
         return 'UmbrellaClient(base_url=%r, api_key=%r, org_id=%r)' % (self.base_url, self.api_key, self.org_id)
-
-    # -- transport ----------------------------------------------------------------------------------
-
-    def _count(self):
-        self.request_count += 1
-
-    def _send(self, method, url, describe, **kwargs):
-        return send(self._session, method, url, self.retry_max_time, self.timeout, describe,
-                    sleep=self._sleep, clock=self._clock, rand=self._rand, on_send=self._count,
-                    check=BASE_URL_SETTING, **kwargs)
 
     # -- token --------------------------------------------------------------------------------------
 
@@ -239,20 +181,17 @@ class UmbrellaClient:
         try:
             return self._fetch_token()
         except Exception:
-            if _SHARED_STORE is not None:
-                _SHARED_STORE.release(self._shared_key)
+            self.cache.release(self._shared_key)
             raise
 
     def _shared_token(self):
-        """The run's token from the shared store, or None when this client is to fetch it.
+        """The run's token from the run cache, or None when this client is to fetch it.
 
         Forks that start at the same moment all find no token; one of them fetches it while the
         others wait for it, so that a run asks Umbrella for one token, not one per fork.
         """
-        if _SHARED_STORE is None:
-            return None
         while True:
-            answer = _SHARED_STORE.claim(self._shared_key)
+            answer = self.cache.claim(self._shared_key)
             if answer == 'wait':
                 (self._sleep or time.sleep)(CLAIM_POLL_SECONDS)
                 continue
@@ -264,10 +203,9 @@ class UmbrellaClient:
             # Another client may already have replaced it; keep the newer one.
             if cached and cached[0] == token:
                 del _TOKEN_CACHE[self._cache_key]
-        if _SHARED_STORE is not None:
-            shared = _SHARED_STORE.get(self._shared_key)
-            if shared and shared[0] == token:
-                _SHARED_STORE.drop(self._shared_key)
+        shared = self.cache.get(self._shared_key)
+        if shared and shared[0] == token:
+            self.cache.drop(self._shared_key)
 
     def _fetch_token(self):
         self.token_request_count += 1
@@ -278,7 +216,7 @@ class UmbrellaClient:
                               auth=(self.api_key, self._secret),
                               data={'grant_type': 'client_credentials'},
                               headers={'Accept': 'application/json'})
-        body = _json_or_none(response)
+        body = json_or_none(response)
         if response.status_code != 200:
             error_class = UmbrellaAuthError if response.status_code in (400, 401, 403) else UmbrellaError
             raise error_class(response.status_code, _error_message(response, body), 'POST', TOKEN_PATH)
@@ -293,15 +231,10 @@ class UmbrellaClient:
         margin = RENEW_MARGIN if lifetime > 2 * RENEW_MARGIN else lifetime / 2
         with _TOKEN_LOCK:
             _TOKEN_CACHE[self._cache_key] = (token, self._clock() + lifetime - margin)
-        if _SHARED_STORE is not None:
-            _SHARED_STORE.put(self._shared_key, token, time.time() + lifetime - margin)
+        self.cache.put(self._shared_key, token, time.time() + lifetime - margin)
         return token
 
     # -- requests -----------------------------------------------------------------------------------
-
-    @staticmethod
-    def _clean_path(path):
-        return '/' + path.lstrip('/')
 
     def _request(self, method, path, params=None, body=None, extension=False):
         path = self._clean_path(path)
@@ -328,7 +261,7 @@ class UmbrellaClient:
             raise self._error(response, method, path, extension)
         if response.status_code == 204 or not response.content:
             return None
-        decoded = _json_or_none(response)
+        decoded = json_or_none(response)
         if decoded is None:
             raise UmbrellaError(response.status_code, 'the answer is not JSON; is base_url the Umbrella API?',
                                 method, path)
@@ -337,7 +270,7 @@ class UmbrellaClient:
     @staticmethod
     def _error(response, method, path, extension):
         status = response.status_code
-        message = _error_message(response, _json_or_none(response))
+        message = _error_message(response, json_or_none(response))
         if status in (404, 405) and extension:
             return UmbrellaUnsupported(status, message, method, path)
         if status == 404:

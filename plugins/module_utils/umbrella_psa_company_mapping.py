@@ -524,23 +524,17 @@ def _fail_on(problems, **result):
     raise EngineError(message, errors=problems, **result)
 
 
-def _clients(params, client, connectwise_client):
-    if client is None:
-        from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella import UmbrellaClient
-        client = UmbrellaClient.from_params(params)
-    if connectwise_client is None:
-        from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseClient
-        connectwise_client = ConnectWiseClient.from_params(params["connectwise"])
-    return client, connectwise_client
+# run() is handed an UmbrellaClient from the top-level options and a ConnectWiseClient from the nested
+# ``connectwise`` options, built by the entry point (engine.build_clients).
+CLIENTS = dict(client=("umbrella", None), connectwise_client=("connectwise", "connectwise"))
 
 
 def run(params, check_mode=False, client=None, connectwise_client=None):
-    """``client`` is the Umbrella client, ``connectwise_client`` the ConnectWise one (tests inject both)."""
+    """``client`` is the Umbrella client, ``connectwise_client`` the ConnectWise one."""
     if params.get("manual_steps_file"):
         _require_absolute("manual_steps_file", params["manual_steps_file"])
     entries = load_entries(params)
     problems, usable = validate_entries(entries)
-    client, connectwise_client = _clients(params, client, connectwise_client)
 
     def requests_used():
         return {"umbrella": client.request_count, "connectwise": connectwise_client.request_count}

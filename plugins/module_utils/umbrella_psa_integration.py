@@ -196,12 +196,12 @@ def _unsupported(params):
                                 manual_steps(params), integration=None, extension=False)
 
 
+# run() is handed an UmbrellaClient built from these options by the entry point (engine.build_clients).
+CLIENTS = dict(client=("umbrella", None))
+
+
 def run(params, check_mode=False, client=None):
     validate(params)
-    if client is None:
-        from ansible_collections.msp.umbrella_psa.plugins.module_utils.umbrella import UmbrellaClient
-        client = UmbrellaClient.from_params(params)
-
     try:
         current = client.get(INTEGRATION_PATH, extension=True)
     except UmbrellaUnsupported:

@@ -17,9 +17,8 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.msp.umbrella_psa.plugins.module_utils import connectwise, umbrella
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import holds_secret, run_engine
-from ansible_collections.msp.umbrella_psa.plugins.plugin_utils.token_cache import SharedTokenStore
+from ansible_collections.msp.umbrella_psa.plugins.plugin_utils.run_cache import RunCache
 from ansible_collections.msp.umbrella_psa.plugins.plugin_utils.worker_preload import preload_for_workers
 
 # Ansible's strategy imports this module in ansible-playbook itself (to read the plugin's class)
@@ -59,13 +58,11 @@ class EngineAction(ActionBase):
             argument_spec=self.ENGINE.ARGUMENT_SPEC, **getattr(self.ENGINE, "ARGUMENT_OPTIONS", {}))
         no_log_values = validation._no_log_values
         # Tokens and read-only server facts (codebase, catalogues) outlive this worker process: the
-        # next task (another fork) reuses them. The store connects on first use only.
-        store = SharedTokenStore()
-        umbrella.set_shared_token_store(store)
-        connectwise.set_shared_store(store)
+        # engine's clients are handed the run cache, and the next task (another fork) reuses what
+        # they put there. The cache connects on first use only.
         try:
             failed, outcome = run_engine(self.ENGINE, params, check_mode=bool(self._task.check_mode),
-                                         diff=bool(self._task.diff))
+                                         diff=bool(self._task.diff), cache=RunCache())
         except Exception as exc:  # an unexpected bug; the message must not carry a secret either
             raise AnsibleActionFail(remove_values("Unexpected error: %s" % exc, no_log_values))
         result = remove_values(outcome, no_log_values)

@@ -40,9 +40,13 @@ def run(store_path, console, check_mode=False, **overrides):
     task = mock.MagicMock(args=args, async_val=0, check_mode=check_mode, diff=False)
     action = key_successor.ActionModule(task, mock.MagicMock(transport="local"), play_context=mock.MagicMock(),
                                         loader=None, templar=None, shared_loader_obj=None)
-    with mock.patch.object(umbrella.UmbrellaClient, "from_params", return_value=console), \
-            mock.patch.object(key_successor, "SharedTokenStore"):
-        return action.run(task_vars={})
+    with mock.patch.object(umbrella.UmbrellaClient, "from_params", return_value=console) as build, \
+            mock.patch.object(key_successor, "RunCache") as run_cache:
+        result = action.run(task_vars={})
+    for call in build.call_args_list:
+        # The console is read with the run's Umbrella token: the client gets the run cache.
+        assert call.kwargs["cache"] is run_cache.return_value
+    return result
 
 
 def test_held_when_the_store_and_the_console_hold_the_key_in_use(tmp_path):

@@ -58,11 +58,22 @@ def setting(index, module, function, levels=("None", "None", "None", "None")):
     return record
 
 
+class WithoutRunCache:
+    """``run_list`` and ``remember`` of a ConnectWiseClient whose run cache keeps nothing (NoRunCache)."""
+
+    def run_list(self, kind, path, per_credential=False, instead=None, **kwargs):
+        del kind, per_credential
+        return instead() if instead is not None else self.list(path, **kwargs)
+
+    def remember(self, kind, value, per_credential=False):
+        pass
+
+
 def _unknown_route(method, path):
     return ConnectWiseUnsupported(404, "NotFound", "The endpoint does not exist.", method=method, path=path)
 
 
-class FakeConnectWise:
+class FakeConnectWise(WithoutRunCache):
     """One ConnectWise company reached with one key."""
 
     def __init__(self, extension=True, my_levels=None, my_customize=(), authenticates=True):

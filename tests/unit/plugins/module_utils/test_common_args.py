@@ -1,7 +1,7 @@
 # Copyright (c) 2026 msp.umbrella_psa contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Connection option specs: environment fallbacks, clients built from them, docs that match them."""
+"""Connection option specs: environment fallbacks, clients built from them (one factory), docs that match them."""
 
 import pytest
 import yaml
@@ -11,12 +11,14 @@ from ansible_collections.msp.umbrella_psa.plugins.doc_fragments import connectwi
 from ansible_collections.msp.umbrella_psa.plugins.doc_fragments import transport as transport_doc
 from ansible_collections.msp.umbrella_psa.plugins.doc_fragments import umbrella as umbrella_doc
 from ansible_collections.msp.umbrella_psa.plugins.module_utils import umbrella
+from ansible_collections.msp.umbrella_psa.plugins.module_utils import umbrella_psa_company_mapping
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import (
     CONNECTWISE_ARGSPEC,
     UMBRELLA_ARGSPEC,
-    connectwise_client_from_params,
-    umbrella_client_from_params,
 )
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseClient
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import build_client, build_clients
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.json_client import NoRunCache
 
 CW_ENV = {'CW_SITE': 'cw.example.test:8443', 'CW_COMPANY_ID': 'acme', 'CW_PUBLIC_KEY': 'pub',
           'CW_PRIVATE_KEY': 'env-private', 'CW_CLIENT_ID': 'client-guid'}
@@ -43,9 +45,11 @@ def test_required_connectwise_options_come_from_the_environment(monkeypatch, no_
     assert params['site'] == 'cw.example.test:8443' and params['private_key'] == 'env-private'
     assert params['api_version'] == '2025.1' and params['timeout'] == 30.0 and params['retry_max_time'] == 120.0
     assert 'env-private' in result._no_log_values  # pylint: disable=protected-access
-    client = connectwise_client_from_params(params)
+    client = build_client('connectwise', params)
     assert client.origin == 'https://cw.example.test:8443'
     assert client.timeout == 30.0 and client.api_version == '2025.1'
+    # Without a run cache a client shares nothing beyond itself.
+    assert isinstance(client.cache, NoRunCache) and client.cache.lasting is False
 
 
 def test_missing_connectwise_options_are_reported(no_env):
@@ -60,10 +64,25 @@ def test_umbrella_options_from_the_environment(monkeypatch, no_env):
         monkeypatch.setenv(name, value)
     result = validate(UMBRELLA_ARGSPEC, {'validate_certs': False})
     assert not result.error_messages
-    client = umbrella_client_from_params(result.validated_parameters)
+    client = build_client('umbrella', result.validated_parameters)
     assert client.org_id == '77' and client.base_url == umbrella.DEFAULT_BASE_URL
     assert client._session.verify is False  # pylint: disable=protected-access
     assert 'env-secret' in result._no_log_values  # pylint: disable=protected-access
+
+
+def test_the_factory_hands_one_run_cache_to_every_client_of_an_engine(monkeypatch, no_env):
+    """The company mapping's two clients, one from the nested ``connectwise`` options, share the cache."""
+    for name, value in list(CW_ENV.items()) + list(UMBRELLA_ENV.items()):
+        monkeypatch.setenv(name, value)
+    result = validate(umbrella_psa_company_mapping.ARGUMENT_SPEC, {'mappings': []})
+    assert not result.error_messages
+    cache = NoRunCache()
+    clients = build_clients(umbrella_psa_company_mapping, result.validated_parameters, cache)
+    assert sorted(clients) == ['client', 'connectwise_client']
+    assert isinstance(clients['client'], umbrella.UmbrellaClient) and clients['client'].org_id == '77'
+    assert isinstance(clients['connectwise_client'], ConnectWiseClient)
+    assert clients['connectwise_client'].origin == 'https://cw.example.test:8443'
+    assert clients['client'].cache is cache and clients['connectwise_client'].cache is cache
 
 
 def test_specs_are_independent_copies():

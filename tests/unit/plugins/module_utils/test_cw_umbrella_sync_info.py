@@ -24,7 +24,7 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise impor
 )
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import EngineError
 
-from fake_cw_security import FUNCTIONS, SCREENS, setting
+from fake_cw_security import FUNCTIONS, SCREENS, WithoutRunCache, setting
 from fake_http import FakeClock, FakeServer, Reply
 
 UTC = datetime.timezone.utc
@@ -50,7 +50,7 @@ def info(entered_by, updated_by, entered_hours_ago, updated_hours_ago):
             "lastUpdated": stamp(updated_hours_ago)}
 
 
-class FakeSync:
+class FakeSync(WithoutRunCache):
     """One ConnectWise company as Umbrella's sync leaves it, reached with one key."""
 
     def __init__(self, date=NOW, refused=(), denied=(), extension=True):

@@ -260,7 +260,7 @@ def test_plain_http_when_allowed_works_and_warns(server, clock):
 # --- validate_certs: false, warned once per run and connection ------------------------------------------
 
 class RunStore:
-    """The run-wide store's value half (plugin_utils/token_cache.py), as the workers of one run share it."""
+    """The run cache's value half (plugin_utils/run_cache.py), as the workers of one run share it."""
 
     def __init__(self):
         self.values = {}
@@ -278,25 +278,23 @@ def new_worker():
     http._WARNED_HERE.clear()  # pylint: disable=protected-access
 
 
-def test_validate_certs_false_warns_once_per_run_and_tenant_across_tasks(server, clock, monkeypatch):
+def test_validate_certs_false_warns_once_per_run_and_tenant_across_tasks(server, clock):
     store = RunStore()
-    monkeypatch.setattr(connectwise, '_SHARED_STORE', store)
-    monkeypatch.setattr(umbrella, '_SHARED_STORE', store)
     seen = []
     for _task in range(4):  # four tasks of one tenant, each in a new worker
         new_worker()
-        cw_client(server, clock, validate_certs=False)
-        umbrella_client(server, clock, validate_certs=False, org_id='111')
+        cw_client(server, clock, validate_certs=False, cache=store)
+        umbrella_client(server, clock, validate_certs=False, org_id='111', cache=store)
         seen.append(take_warnings())
     assert [len(w) for w in seen] == [2, 0, 0, 0], seen
     assert 'psa_cw_validate_certs' in seen[0][0] and 'psa_umbrella_validate_certs' in seen[0][1]
     # Another tenant (company, organization) of the same run is warned about too, once.
     new_worker()
-    cw_client(server, clock, validate_certs=False)
+    cw_client(server, clock, validate_certs=False, cache=store)
     session = requests.Session()
     server.mount_on(session)
-    ConnectWiseClient(HOST, 'other', 'P', 'K', 'c', validate_certs=False, session=session)
-    umbrella_client(server, clock, validate_certs=False, org_id='222')
+    ConnectWiseClient(HOST, 'other', 'P', 'K', 'c', validate_certs=False, session=session, cache=store)
+    umbrella_client(server, clock, validate_certs=False, org_id='222', cache=store)
     assert len(take_warnings()) == 2
     # Verified connections say nothing.
     new_worker()

@@ -338,7 +338,9 @@ def test_missing_credentials_are_refused():
 
 
 class DictStore:
-    """The run-wide store's interface over a dict (the real one is a keeper process)."""
+    """The run cache's interface over a dict (the real one talks to a keeper process)."""
+
+    lasting = True
 
     def __init__(self):
         self.tokens = {}
@@ -361,17 +363,14 @@ class DictStore:
 
 @pytest.fixture
 def shared_store():
-    store = DictStore()
-    umbrella.set_shared_token_store(store)
-    yield store
-    umbrella.set_shared_token_store(None)
+    return DictStore()
 
 
 def test_a_token_is_shared_across_processes_through_the_run_store(server, clock, issuer, shared_store):
     server.script('GET', CUSTOMERS, Reply(200, json=[]), Reply(200, json=[]))
-    make_client(server, clock).get(CUSTOMERS)
+    make_client(server, clock, cache=shared_store).get(CUSTOMERS)
     umbrella.clear_token_cache()  # what the next task's fresh worker process starts with
-    make_client(server, clock).get(CUSTOMERS)
+    make_client(server, clock, cache=shared_store).get(CUSTOMERS)
     assert issuer.issued == ['token-1']
     assert [c.headers['Authorization'] for c in data_calls(server)] == ['Bearer token-1'] * 2
     stored_key = next(iter(shared_store.tokens))
@@ -397,54 +396,42 @@ class ClaimingStore(DictStore):
 
 def test_a_client_told_to_wait_uses_the_token_another_task_fetched(server, clock, issuer):
     store = ClaimingStore(answers=['wait', 'wait'])
-    umbrella.set_shared_token_store(store)
-    try:
-        other = make_client(server, clock)
-        server.script('GET', CUSTOMERS, Reply(200, json=[]), Reply(200, json=[]))
-        other.get(CUSTOMERS)  # told to wait twice, then to fetch: one token, stored
-        assert issuer.issued == ['token-1'] and len(store.tokens) == 1
-        umbrella.clear_token_cache()
-        store.answers = ['wait']
-        make_client(server, clock).get(CUSTOMERS)  # waits once, then finds the stored token
-        assert issuer.issued == ['token-1']
-    finally:
-        umbrella.set_shared_token_store(None)
+    other = make_client(server, clock, cache=store)
+    server.script('GET', CUSTOMERS, Reply(200, json=[]), Reply(200, json=[]))
+    other.get(CUSTOMERS)  # told to wait twice, then to fetch: one token, stored
+    assert issuer.issued == ['token-1'] and len(store.tokens) == 1
+    umbrella.clear_token_cache()
+    store.answers = ['wait']
+    make_client(server, clock, cache=store).get(CUSTOMERS)  # waits once, then finds the stored token
+    assert issuer.issued == ['token-1']
 
 
 def test_a_waiting_client_sleeps_with_the_real_clock_when_none_is_given(server, clock, issuer, monkeypatch):
     slept = []
     monkeypatch.setattr(umbrella.time, 'sleep', slept.append)
     store = ClaimingStore(answers=['wait'])
-    umbrella.set_shared_token_store(store)
-    try:
-        session = requests.Session()
-        server.mount_on(session)
-        client = UmbrellaClient(KEY, SECRET, session=session, clock=clock, rand=lambda: 0.5, base_url=BASE)
-        server.script('GET', CUSTOMERS, Reply(200, json=[]))
-        client.get(CUSTOMERS)
-        assert slept == [umbrella.CLAIM_POLL_SECONDS]
-    finally:
-        umbrella.set_shared_token_store(None)
+    session = requests.Session()
+    server.mount_on(session)
+    client = UmbrellaClient(KEY, SECRET, session=session, clock=clock, rand=lambda: 0.5, base_url=BASE, cache=store)
+    server.script('GET', CUSTOMERS, Reply(200, json=[]))
+    client.get(CUSTOMERS)
+    assert slept == [umbrella.CLAIM_POLL_SECONDS]
 
 
 def test_a_failed_token_fetch_releases_the_claim(server, clock):
     store = ClaimingStore()
-    umbrella.set_shared_token_store(store)
     server.handlers.clear()
     server.script('POST', TOKEN, Reply(401, json={'message': 'Invalid API key or secret'}))
-    try:
-        with pytest.raises(UmbrellaAuthError):
-            make_client(server, clock).get(CUSTOMERS)
-        assert len(store.released) == 1 and store.tokens == {}
-    finally:
-        umbrella.set_shared_token_store(None)
+    with pytest.raises(UmbrellaAuthError):
+        make_client(server, clock, cache=store).get(CUSTOMERS)
+    assert len(store.released) == 1 and store.tokens == {}
 
 
 def test_a_rejected_shared_token_is_dropped_and_replaced(server, clock, issuer, shared_store):
     server.script('GET', CUSTOMERS, Reply(200, json=[]), Reply(401, json={'message': 'Unauthorized'}),
                   Reply(200, json=[]))
-    make_client(server, clock).get(CUSTOMERS)
+    make_client(server, clock, cache=shared_store).get(CUSTOMERS)
     umbrella.clear_token_cache()
-    make_client(server, clock).get(CUSTOMERS)
+    make_client(server, clock, cache=shared_store).get(CUSTOMERS)
     assert issuer.issued == ['token-1', 'token-2']
     assert [token for token, _expiry in shared_store.tokens.values()] == ['token-2']

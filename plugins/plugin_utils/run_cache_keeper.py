@@ -2,27 +2,28 @@
 # Copyright (c) 2026 msp.umbrella_psa contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Share Umbrella access tokens, and read-only server facts, between the tasks of one run, in memory only.
+"""The keeper of a run cache: one process per run that holds its Umbrella tokens and server facts in memory.
 
 Umbrella grants 20 token requests a minute per API key. Every task runs in a worker process that
 Ansible forks afresh, so a per-process cache dies with each task: one parent-console key serving a
 thousand child orgs would need a thousand tokens and spend fifty minutes waiting for them.
 
-The first task that needs a token starts a small keeper process that holds tokens in memory and
-answers on a Unix socket in a private directory (mode 0700, owned by the user). The keeper exits as
-soon as the ansible-playbook process it serves is gone, or after a quiet spell, and removes its
-socket; nothing is written to disk but the socket itself. Tokens are filed under a digest of base URL,
-API key *and* secret, so only a caller that knows the secret can ask for a token. The lock file that
-lets one task start the keeper goes with it when the run has ended; a keeper sweeps away what keepers
-of runs that have ended left behind (killed before they could tidy up).
+The first task that needs the cache starts this keeper (see run_cache.py, the client side), which
+holds tokens and values in memory and answers on a Unix socket in a private directory (mode 0700,
+owned by the user). It exits as soon as the ansible-playbook process it serves is gone, or after a
+quiet spell, and removes its socket; nothing is written to disk but the socket itself. Tokens are
+filed under a digest of base URL, API key *and* secret, so only a caller that knows the secret can
+ask for a token. The lock file that lets one task start the keeper goes with it when the run has
+ended; a keeper sweeps away what keepers of runs that have ended left behind (killed before they
+could tidy up).
 
-The same keeper holds small *values* (``get_value``/``put_value``): facts read from a server that do
-not change during a run (a ConnectWise company's codebase, its setup screens catalogue, the functions
-a key sees), so that each is read once per run instead of once per task. Values are never secrets;
-the caller chooses the key, and files a value that belongs to one credential under a digest that
-includes its secret (see ``plugins/module_utils/connectwise.py``).
+Values are facts read from a server that do not change during a run (a ConnectWise company's
+codebase, its setup screens catalogue, the functions a key sees); they are never secrets, and one
+that belongs to one credential is filed under a digest that includes its secret
+(see ``plugins/module_utils/connectwise.py``).
 
-Run as a script (``python token_cache.py serve SOCKET WATCH_PID``) it is the keeper itself.
+Run as a script (``python run_cache_keeper.py serve SOCKET WATCH_PID``) it is the keeper itself; it
+imports nothing but the standard library, since it runs outside Ansible.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,7 +35,6 @@ import os
 import re
 import socket
 import stat
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,11 +47,8 @@ import time
 IDLE_SECONDS = 4 * 3600
 # How often the keeper checks that the ansible-playbook process is still alive.
 WATCH_INTERVAL = 1.0
-START_TIMEOUT = 5.0
 # A value (a catalogue of a few hundred rows) may be larger than a token.
 MAX_MESSAGE = 4 * 1024 * 1024
-# How long a value is kept when the caller gives no lifetime.
-VALUE_SECONDS = 3600
 # How long the other tasks of a run wait for the one task that fetches a missing token before they
 # fetch their own (the fetching task may have died, or be waiting out Umbrella's rate limit).
 CLAIM_SECONDS = 60.0
@@ -67,7 +64,7 @@ def private_dir():
             raise
     info = os.lstat(path)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
-        raise OSError("unsafe token cache directory %s (must be a directory owned by you, mode 0700)" % path)
+        raise OSError("unsafe run cache directory %s (must be a directory owned by you, mode 0700)" % path)
     return path
 
 
@@ -79,102 +76,7 @@ def socket_path(run_pid):
 _RUN_FILE = re.compile(r"tokens-([0-9]+)\.sock(\.lock)?$")
 
 
-class SharedTokenStore:
-    """Client side: ``get(key)`` and ``put(key, token, expires_at)``; every failure means "no cache".
-
-    ``expires_at`` is wall-clock time (``time.time()``), since the value crosses processes.
-    ``get_value(key)`` and ``put_value(key, value, lifetime)`` hold any JSON value the same way.
-    """
-
-    def __init__(self, run_pid=None):
-        # Ansible forks each task's worker from the ansible-playbook process, whose pid names the run.
-        self.run_pid = run_pid or os.getppid()
-        self._path = None
-        self._disabled = False
-
-    def _call(self, message):
-        if self._disabled:
-            return None
-        try:
-            if self._path is None:
-                self._path = self._ensure_keeper()
-            return _request(self._path, message)
-        except (OSError, ValueError):
-            # The cache is an optimisation: without it every task requests its own token.
-            self._disabled = True
-            return None
-
-    def get(self, key):
-        answer = self._call({"op": "get", "key": key}) or {}
-        token, expires_at = answer.get("token"), answer.get("expires_at")
-        if token and expires_at and expires_at > time.time():
-            return token, expires_at
-        return None
-
-    def put(self, key, token, expires_at):
-        self._call({"op": "put", "key": key, "token": token, "expires_at": expires_at})
-
-    def drop(self, key):
-        self._call({"op": "drop", "key": key})
-
-    def claim(self, key, seconds=CLAIM_SECONDS):
-        """The token, or who fetches a missing one: ``(token, expires_at)``, ``"fetch"`` or ``"wait"``.
-
-        The first caller to find no token is told to fetch it (for ``seconds`` at most, until its
-        ``put`` or ``release``, or until its process is gone); the callers after it are told to wait
-        and ask again. Without a keeper every caller fetches its own.
-        """
-        answer = self._call({"op": "claim", "key": key, "seconds": seconds, "pid": os.getpid()}) or {}
-        token, expires_at = answer.get("token"), answer.get("expires_at")
-        if token and expires_at and expires_at > time.time():
-            return token, expires_at
-        return "wait" if answer.get("wait") else "fetch"
-
-    def release(self, key):
-        """Give up a claim without a token (the fetch failed): the next caller fetches."""
-        self._call({"op": "release", "key": key})
-
-    def get_value(self, key):
-        """The value filed under ``key``, or None (unknown, expired, or no keeper)."""
-        answer = self._call({"op": "vget", "key": key}) or {}
-        return answer.get("value")
-
-    def put_value(self, key, value, lifetime=VALUE_SECONDS):
-        self._call({"op": "vput", "key": key, "value": value, "expires_at": time.time() + lifetime})
-
-    def _ensure_keeper(self):
-        path = socket_path(self.run_pid)
-        if _alive(path):
-            return path
-        # One keeper per run: the lock serialises the forks that all arrive at once.
-        lock_path = path + ".lock"
-        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            import fcntl
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            if not _alive(path):
-                self._start_keeper(path)
-        finally:
-            os.close(fd)
-        return path
-
-    def _start_keeper(self, path):
-        if os.path.exists(path):
-            os.unlink(path)  # left by a keeper that was killed; it held no secret
-        with open(os.devnull, "r+b") as devnull:
-            subprocess.Popen(  # pylint: disable=consider-using-with
-                [sys.executable, os.path.abspath(__file__), "serve", path, str(self.run_pid)],
-                stdin=devnull, stdout=devnull, stderr=devnull, close_fds=True,
-                start_new_session=True, env={"PATH": os.environ.get("PATH", "")})
-        deadline = time.time() + START_TIMEOUT
-        while time.time() < deadline:
-            if _alive(path):
-                return
-            time.sleep(0.02)
-        raise OSError("token keeper did not start")
-
-
-def _request(path, message):
+def request(path, message):
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.settimeout(2.0)
@@ -200,9 +102,9 @@ def _read_line(conn):
     return b"".join(chunks).decode("utf-8").strip()
 
 
-def _alive(path):
+def alive(path):
     try:
-        return _request(path, {"op": "ping"}).get("ok") is True
+        return request(path, {"op": "ping"}).get("ok") is True
     except (OSError, ValueError):
         return False
 
@@ -214,7 +116,7 @@ def _unlink(path):
         pass
 
 
-def _pid_alive(pid):
+def pid_alive(pid):
     try:
         os.kill(pid, 0)
     except OSError as exc:
@@ -259,7 +161,7 @@ class Keeper:
                 until, holder = self.claims.get(key, (0, None))
                 # A fetcher killed before its put or release (SIGKILL, the OOM killer) does not make
                 # the run wait out its claim: the next caller fetches at once.
-                if until > now and (holder is None or _pid_alive(holder)):
+                if until > now and (holder is None or pid_alive(holder)):
                     return {"wait": True}
                 pid = message.get("pid")
                 self.claims[key] = (now + float(message.get("seconds") or CLAIM_SECONDS),
@@ -291,7 +193,7 @@ class Keeper:
         try:
             # Beside the answers, not before them: the task that started this keeper is waiting.
             threading.Thread(target=self.sweep_ended_runs, daemon=True).start()
-            while _pid_alive(self.watch_pid) and time.time() - self.last_request < IDLE_SECONDS:
+            while pid_alive(self.watch_pid) and time.time() - self.last_request < IDLE_SECONDS:
                 try:
                     conn, _addr = server.accept()
                 except socket.timeout:
@@ -302,7 +204,7 @@ class Keeper:
             _unlink(self.path)
             # Only once the run has ended: while it lives, a task may be waiting on this lock, and a
             # new lock file beside the one it holds would let two tasks start two keepers.
-            if not _pid_alive(self.watch_pid):
+            if not pid_alive(self.watch_pid):
                 _unlink(self.path + ".lock")
 
     def sweep_ended_runs(self):
@@ -314,7 +216,7 @@ class Keeper:
             return
         for name in names:
             match = _RUN_FILE.match(name)
-            if match and int(match.group(1)) != self.watch_pid and not _pid_alive(int(match.group(1))):
+            if match and int(match.group(1)) != self.watch_pid and not pid_alive(int(match.group(1))):
                 _unlink(os.path.join(folder, name))
 
     def _handle(self, conn):
@@ -330,7 +232,7 @@ class Keeper:
 
 def main(argv):
     if len(argv) != 4 or argv[1] != "serve":
-        sys.stderr.write("usage: token_cache.py serve SOCKET WATCH_PID\n")
+        sys.stderr.write("usage: run_cache_keeper.py serve SOCKET WATCH_PID\n")
         return 2
     Keeper(argv[2], int(argv[3])).serve()
     return 0

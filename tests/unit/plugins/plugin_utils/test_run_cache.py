@@ -1,4 +1,4 @@
-"""The run-wide Umbrella token keeper: a real keeper process over a real Unix socket."""
+"""The run cache and its keeper: a real keeper process over a real Unix socket."""
 
 import os
 import stat
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ansible_collections.msp.umbrella_psa.plugins.plugin_utils import token_cache
+from ansible_collections.msp.umbrella_psa.plugins.plugin_utils import run_cache, run_cache_keeper
 
 
 @pytest.fixture
@@ -30,8 +30,8 @@ def wait_for(predicate, seconds=5.0):
 
 
 def test_tokens_are_shared_between_independent_clients(run_process):
-    first = token_cache.SharedTokenStore(run_pid=run_process.pid)
-    second = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    first = run_cache.RunCache(run_pid=run_process.pid)
+    second = run_cache.RunCache(run_pid=run_process.pid)
     assert first.get("k1") is None
     expires = time.time() + 600
     first.put("k1", "tok-1", expires)
@@ -42,15 +42,15 @@ def test_tokens_are_shared_between_independent_clients(run_process):
 
 
 def test_expired_tokens_are_not_returned(run_process):
-    store = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    store = run_cache.RunCache(run_pid=run_process.pid)
     store.put("k", "old", time.time() - 1)
     assert store.get("k") is None
 
 
 def test_keeper_leaves_with_the_run_and_removes_its_socket(run_process):
-    store = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    store = run_cache.RunCache(run_pid=run_process.pid)
     store.put("k", "tok", time.time() + 600)
-    path = token_cache.socket_path(run_process.pid)
+    path = run_cache_keeper.socket_path(run_process.pid)
     assert os.path.exists(path)
     assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
     assert os.path.exists(path + ".lock")
@@ -66,14 +66,14 @@ def test_a_keeper_sweeps_what_killed_keepers_of_ended_runs_left(run_process):
     ended.wait()
     other_run = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        folder = token_cache.private_dir()
+        folder = run_cache_keeper.private_dir()
         left = [os.path.join(folder, "tokens-%d.sock%s" % (ended.pid, suffix)) for suffix in ("", ".lock")]
         living = [os.path.join(folder, "tokens-%d.sock.lock" % other_run.pid)]
         unrelated = [os.path.join(folder, "notes-%d.txt" % ended.pid)]
         for name in left + living + unrelated:
             with open(name, "w"):
                 pass
-        token_cache.SharedTokenStore(run_pid=run_process.pid).put("k", "tok", time.time() + 600)
+        run_cache.RunCache(run_pid=run_process.pid).put("k", "tok", time.time() + 600)
         assert wait_for(lambda: not any(os.path.exists(name) for name in left)), "ended run's files kept"
         # A run still going keeps its lock; files that are not a keeper's are not touched.
         assert all(os.path.exists(name) for name in living + unrelated)
@@ -85,18 +85,18 @@ def test_a_keeper_sweeps_what_killed_keepers_of_ended_runs_left(run_process):
 
 
 def test_one_keeper_per_run_even_when_many_clients_start_at_once(run_process):
-    stores = [token_cache.SharedTokenStore(run_pid=run_process.pid) for _unused in range(8)]
+    stores = [run_cache.RunCache(run_pid=run_process.pid) for _unused in range(8)]
     for index, store in enumerate(stores):
         store.put("k%d" % index, "t%d" % index, time.time() + 600)
     # Every client sees every other client's token: they all talk to the same keeper.
     assert [stores[0].get("k%d" % i)[0] for i in range(8)] == ["t%d" % i for i in range(8)]
-    keepers = subprocess.run(["pgrep", "-f", "token_cache.py serve .*tokens-%d.sock" % run_process.pid],
+    keepers = subprocess.run(["pgrep", "-f", "run_cache_keeper.py serve .*tokens-%d.sock" % run_process.pid],
                              capture_output=True, text=True, check=False).stdout.split()
     assert len(keepers) == 1
 
 
 def test_an_unusable_cache_degrades_to_no_cache(monkeypatch):
-    store = token_cache.SharedTokenStore(run_pid=1)
+    store = run_cache.RunCache(run_pid=1)
 
     def broken():
         raise OSError("no socket for you")
@@ -108,8 +108,8 @@ def test_an_unusable_cache_degrades_to_no_cache(monkeypatch):
 
 
 def test_values_are_shared_between_independent_clients(run_process):
-    first = token_cache.SharedTokenStore(run_pid=run_process.pid)
-    second = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    first = run_cache.RunCache(run_pid=run_process.pid)
+    second = run_cache.RunCache(run_pid=run_process.pid)
     assert first.get_value("v") is None
     catalogue = [{"id": i, "category": "Company", "name": "Screen %d" % i} for i in range(2000)]
     first.put_value("v", catalogue)
@@ -121,7 +121,7 @@ def test_values_are_shared_between_independent_clients(run_process):
 
 
 def test_one_caller_fetches_a_missing_token_while_the_others_wait(run_process):
-    first, second = (token_cache.SharedTokenStore(run_pid=run_process.pid) for _unused in range(2))
+    first, second = (run_cache.RunCache(run_pid=run_process.pid) for _unused in range(2))
     assert first.claim("k") == "fetch"
     assert second.claim("k") == "wait"
     assert first.claim("k") == "wait"  # a second ask by the fetcher itself does not fetch twice
@@ -133,7 +133,7 @@ def test_one_caller_fetches_a_missing_token_while_the_others_wait(run_process):
 
 
 def test_a_released_or_expired_claim_lets_the_next_caller_fetch(run_process):
-    store = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    store = run_cache.RunCache(run_pid=run_process.pid)
     assert store.claim("k") == "fetch"
     store.release("k")
     assert store.claim("k") == "fetch"
@@ -143,23 +143,23 @@ def test_a_released_or_expired_claim_lets_the_next_caller_fetch(run_process):
 
 
 def test_the_claim_of_a_fetcher_that_died_lets_the_next_caller_fetch_at_once(run_process):
-    path = token_cache.socket_path(run_process.pid)
-    store = token_cache.SharedTokenStore(run_pid=run_process.pid)
+    path = run_cache_keeper.socket_path(run_process.pid)
+    store = run_cache.RunCache(run_pid=run_process.pid)
     assert store.claim("alive") == "fetch"
     # Another worker claims the token and is killed before it puts or releases it.
     fetcher = subprocess.run(
-        [sys.executable, "-c", "import json, sys; sys.path.insert(0, %r); import token_cache; "
-         "print(json.dumps(token_cache._request(%r, {'op': 'claim', 'key': 'k', 'pid': __import__('os').getpid()})))"
-         % (os.path.dirname(token_cache.__file__), path)],
+        [sys.executable, "-c", "import json, sys; sys.path.insert(0, %r); import run_cache_keeper; "
+         "print(json.dumps(run_cache_keeper.request(%r, {'op': 'claim', 'key': 'k', 'pid': __import__('os').getpid()})))"
+         % (os.path.dirname(run_cache_keeper.__file__), path)],
         capture_output=True, text=True, check=True)
     assert '"fetch": true' in fetcher.stdout
     assert store.claim("k") == "fetch"  # not "wait" for a minute
     # A fetcher that is alive keeps its claim.
-    assert token_cache.SharedTokenStore(run_pid=run_process.pid).claim("alive") == "wait"
+    assert run_cache.RunCache(run_pid=run_process.pid).claim("alive") == "wait"
 
 
 def test_without_a_keeper_every_caller_fetches(monkeypatch):
-    store = token_cache.SharedTokenStore(run_pid=1)
+    store = run_cache.RunCache(run_pid=1)
 
     def broken():
         raise OSError("no socket for you")
