@@ -31,7 +31,7 @@ options:
     description:
       - The names of every C(psa_*) variable the tenant has (C(lookup('ansible.builtin.varnames', '^psa_'))).
       - Each name the role does not know (not in its argument specs, nor a variable of the
-        C(provision_tenants) playbook) is warned about, with the closest known names: a misspelled
+        C(provision_tenants) playbook) is warned about, with the closest known names; a misspelled
         C(psa_umbrella_query_treshold) would otherwise be ignored silently, its default used.
     type: list
     elements: str

@@ -82,3 +82,24 @@ def test_a_rotation_and_a_drifted_console(emulator, tmp_path):
     planned, done = plan_then_run(tenants)[host]
     assert done["status"] == "changed" and done["changes"] != []
     assert changed_tasks(tenants.run()) == []
+
+
+def test_a_company_mapping(emulator, tmp_path):
+    tenants = Tenants(emulator, tmp_path)
+    host = new_tenant(tenants, psa_company_mapping_file="{{ inventory_dir }}/../mappings/{{ inventory_hostname }}.csv")
+    org_id = tenants.hosts[host]["org_id"]
+    customers = emulator.control.request("POST", "umbrella/%d/customers" % org_id, {"count": 6}, expect=201).json()
+    mapping = tenants.dir / "mappings" / ("%s.csv" % host)
+    mapping.parent.mkdir(exist_ok=True)
+    mapping.write_text("customer,company\n" + "".join(
+        "%s,%s\n" % (customer["customerName"], ("Contoso", "Fabrikam")[n % 2]) for n, customer in enumerate(customers)))
+
+    # The tenant with its mapping: applied on the extended console, handed over on the public one.
+    planned, done = plan_then_run(tenants)[host]
+    assert any("company mapping" in change for change in done["changes"]), done["changes"]
+
+    # One customer moved to another company in the file: the plan names the change the run makes.
+    mapping.write_text(mapping.read_text().replace(",Fabrikam\n", ",Contoso\n", 1))
+    planned, done = plan_then_run(tenants)[host]
+    if emulator.profile == "extended":
+        assert "company mapping applied: 1 customers set, 0 cleared" in done["changes"]
