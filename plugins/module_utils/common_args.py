@@ -52,4 +52,3 @@ UMBRELLA_ARGSPEC = dict(
     org_id=dict(type='str', fallback=(env_fallback, ['UMBRELLA_ORG_ID'])),
     **copy.deepcopy(_TRANSPORT_OPTIONS)
 )
-
