@@ -55,6 +55,7 @@ options:
     description:
       - The ConnectWise API version requested in the C(Accept) header
         (C(application/vnd.connectwise.com+json; version=...)).
+      - If not set, the value of the E(CW_API_VERSION) environment variable is used.
     type: str
     default: '2025.1'
   codebase:
@@ -62,11 +63,13 @@ options:
       - The codebase part of the API URL, for example V(v2025_1/) or V(v4_6_release/).
       - When not set, it is read once per run from the unauthenticated
         C(https://{site}/login/companyinfo/{company_id}) endpoint.
+      - If not set, the value of the E(CW_CODEBASE) environment variable is used.
     type: str
   retry_max_time:
     description:
       - Total seconds the task may spend retrying a request that ConnectWise rate-limits (429, honouring
         C(Retry-After)) or that fails with 502, 503, 504 or a connection error.
+      - If not set, the value of the E(CW_RETRY_MAX_TIME) environment variable is used.
       - When this budget is spent the task fails with a message naming the request and the last answer.
       - A write that the server may already have applied is not sent again blindly. A C(PATCH) that only replaces
         fields is, since applying it twice changes nothing, and so is the extension's customize list C(PATCH), whose

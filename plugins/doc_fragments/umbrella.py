@@ -17,6 +17,7 @@ options:
     description:
       - The Umbrella API base URL, without a path.
       - Use V(https://api.umbrellagov.com) for Umbrella for Government.
+      - If not set, the value of the E(UMBRELLA_BASE_URL) environment variable is used.
       - An V(http://) URL is refused unless O(allow_plain_http=true). A URL holding a user name or password is
         refused, and never shown.
     type: str
@@ -46,6 +47,7 @@ options:
     description:
       - Total seconds the task may spend retrying a request that Umbrella rate-limits (429, retried after
         about a second with jitter, growing) or that fails with 502, 503, 504 or a connection error.
+      - If not set, the value of the E(UMBRELLA_RETRY_MAX_TIME) environment variable is used.
       - When this budget is spent the task fails with a message naming the request and the last answer.
       - A write that the server may already have applied (a C(POST) or C(PATCH)) is not sent again; the token request is,
         since it writes nothing.

@@ -14,8 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-
 from ansible.module_utils.basic import env_fallback
 
 DEFAULT_API_VERSION = '2025.1'
@@ -23,14 +21,19 @@ DEFAULT_BASE_URL = 'https://api.umbrella.com'
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRY_MAX_TIME = 120.0
 
-_TRANSPORT_OPTIONS = dict(
-    validate_certs=dict(type='bool', default=True),
-    # Plain HTTP sends every key in clear: refused unless a lab says so (and then warned about).
-    allow_plain_http=dict(type='bool', default=False),
-    ca_path=dict(type='path'),
-    timeout=dict(type='float', default=DEFAULT_TIMEOUT),
-    retry_max_time=dict(type='float', default=DEFAULT_RETRY_MAX_TIME),
-)
+def _transport_options(prefix):
+    """TLS and timeout options, each with the environment fallback ``<prefix>_<OPTION>`` (CW_, UMBRELLA_)
+    that a pipeline sets once for every task."""
+    def env(name):
+        return (env_fallback, ['%s_%s' % (prefix, name.upper())])
+    return dict(
+        validate_certs=dict(type='bool', default=True, fallback=env('validate_certs')),
+        # Plain HTTP sends every key in clear: refused unless a lab says so (and then warned about).
+        allow_plain_http=dict(type='bool', default=False, fallback=env('allow_plain_http')),
+        ca_path=dict(type='path', fallback=env('ca_path')),
+        timeout=dict(type='float', default=DEFAULT_TIMEOUT, fallback=env('timeout')),
+        retry_max_time=dict(type='float', default=DEFAULT_RETRY_MAX_TIME, fallback=env('retry_max_time')),
+    )
 
 CONNECTWISE_ARGSPEC = dict(
     site=dict(type='str', required=True, fallback=(env_fallback, ['CW_SITE'])),
@@ -40,15 +43,15 @@ CONNECTWISE_ARGSPEC = dict(
     public_key=dict(type='str', required=True, no_log=False, fallback=(env_fallback, ['CW_PUBLIC_KEY'])),
     private_key=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['CW_PRIVATE_KEY'])),
     client_id=dict(type='str', required=True, fallback=(env_fallback, ['CW_CLIENT_ID'])),
-    api_version=dict(type='str', default=DEFAULT_API_VERSION),
-    codebase=dict(type='str'),
-    **copy.deepcopy(_TRANSPORT_OPTIONS)
+    api_version=dict(type='str', default=DEFAULT_API_VERSION, fallback=(env_fallback, ['CW_API_VERSION'])),
+    codebase=dict(type='str', fallback=(env_fallback, ['CW_CODEBASE'])),
+    **_transport_options('CW')
 )
 
 UMBRELLA_ARGSPEC = dict(
-    base_url=dict(type='str', default=DEFAULT_BASE_URL),
+    base_url=dict(type='str', default=DEFAULT_BASE_URL, fallback=(env_fallback, ['UMBRELLA_BASE_URL'])),
     api_key=dict(type='str', required=True, no_log=False, fallback=(env_fallback, ['UMBRELLA_API_KEY'])),
     api_secret=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['UMBRELLA_API_SECRET'])),
     org_id=dict(type='str', fallback=(env_fallback, ['UMBRELLA_ORG_ID'])),
-    **copy.deepcopy(_TRANSPORT_OPTIONS)
+    **_transport_options('UMBRELLA')
 )

@@ -30,9 +30,13 @@ def validate(spec, params):
     return result
 
 
+TRANSPORT = ('VALIDATE_CERTS', 'ALLOW_PLAIN_HTTP', 'CA_PATH', 'TIMEOUT', 'RETRY_MAX_TIME')
+
+
 @pytest.fixture
 def no_env(monkeypatch):
-    for name in list(CW_ENV) + list(UMBRELLA_ENV):
+    for name in list(CW_ENV) + list(UMBRELLA_ENV) + ['CW_API_VERSION', 'CW_CODEBASE', 'UMBRELLA_BASE_URL'] + [
+            '%s_%s' % (prefix, option) for prefix in ('CW', 'UMBRELLA') for option in TRANSPORT]:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -50,6 +54,24 @@ def test_required_connectwise_options_come_from_the_environment(monkeypatch, no_
     assert client.timeout == 30.0 and client.api_version == '2025.1'
     # Without a run cache a client shares nothing beyond itself.
     assert isinstance(client.cache, NoRunCache) and client.cache.lasting is False
+
+
+def test_every_connection_option_a_pipeline_sets_has_its_environment_variable(monkeypatch, no_env, tmp_path):
+    ca_file = tmp_path / 'ca.pem'
+    for name, value in dict(CW_ENV, CW_CA_PATH=str(ca_file), CW_TIMEOUT='7', CW_RETRY_MAX_TIME='9',
+                            CW_VALIDATE_CERTS='false', CW_API_VERSION='2024.1', CW_CODEBASE='v2024_1/',
+                            UMBRELLA_BASE_URL='https://api.umbrellagov.com', UMBRELLA_CA_PATH=str(ca_file),
+                            UMBRELLA_ALLOW_PLAIN_HTTP='true').items():
+        monkeypatch.setenv(name, value)
+    cw = validate(CONNECTWISE_ARGSPEC, {}).validated_parameters
+    assert (cw['ca_path'], cw['timeout'], cw['retry_max_time'], cw['validate_certs']) == (str(ca_file), 7.0, 9.0, False)
+    assert (cw['api_version'], cw['codebase'], cw['allow_plain_http']) == ('2024.1', 'v2024_1/', False)
+    umbrella_params = validate(UMBRELLA_ARGSPEC, dict((k.lower(), v) for k, v in (('API_KEY', 'k'), ('API_SECRET', 's'))))
+    params = umbrella_params.validated_parameters
+    assert (params['base_url'], params['ca_path'], params['allow_plain_http']) == (
+        'https://api.umbrellagov.com', str(ca_file), True)
+    # The task's own value wins over the environment's.
+    assert validate(CONNECTWISE_ARGSPEC, {'timeout': 3}).validated_parameters['timeout'] == 3.0
 
 
 def test_missing_connectwise_options_are_reported(no_env):
