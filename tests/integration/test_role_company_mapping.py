@@ -8,6 +8,7 @@ reach the tenant's report, the CSV of steps beside it and the play's summary.
 import csv
 import io
 import itertools
+import json
 
 import pytest
 
@@ -176,3 +177,28 @@ def test_public_console_gets_the_steps_in_the_report_and_the_summary(tenants):
     assert again.returncode == 0, again.explain()
     assert (MAPPING_TASK, host) not in changed_tasks(again)
     assert [s for s in results(again)[host]["manual_steps"] if s in mapping_steps] == mapping_steps
+
+
+def test_a_new_tenant_that_fails_at_its_mapping_lists_the_writes_made_before(tenants):
+    only(tenants, "extended")
+    host = mapped_tenant(tenants)
+    customers = tenants.hosts[host]["customers"]
+    write_mapping(tenants, host, ["%s,Contosso" % customers[0]["customerName"]])  # an unknown company
+
+    run = tenants.run()
+    assert run.returncode != 0
+    failed = results(run)[host]
+    assert failed["status"] == "failed" and failed["failed_task"].endswith(MAPPING_TASK)
+    # The role, member and key were written (and Umbrella set) before the mapping was refused: the
+    # result, the summary and the fleet report say so, rather than "0 changes".
+    assert "security role 'Umbrella' created" in failed["changes"], failed
+    assert any(change.startswith("Umbrella PSA integration set to public key") for change in failed["changes"])
+    fleet = json.loads((tenants.reports / "fleet.json").read_text())["tenants"][host]
+    assert fleet["status"] == "failed" and fleet["changes"] == failed["changes"]
+    assert "security role 'Umbrella' created" in summary_text(run)
+
+    # The mapping mended, the next run finishes the job and creates nothing twice.
+    write_mapping(tenants, host, ["%s,Contoso" % customers[0]["customerName"]])
+    again = tenants.run()
+    assert again.returncode == 0, again.explain()
+    assert results(again)[host]["changes"] == ["company mapping applied: 1 customers set, 0 cleared"]
