@@ -55,7 +55,7 @@ options:
         makes; C(summary.manual) counts their tenants. For example C(jq -e '.outcome == "no changes"' plan.json)
         exits 0 only when there is nothing to apply.
     type: path
-    version_added: 0.4.0
+    version_added: 0.3.0
     env:
       - name: PSA_PLAN_JSON
     ini:

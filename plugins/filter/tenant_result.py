@@ -103,7 +103,7 @@ options:
         would rotate) the key.
     type: bool
     default: false
-    version_added: 0.4.0
+    version_added: 0.3.0
 """
 
 EXAMPLES = r"""
@@ -167,11 +167,11 @@ _value:
     key_created_at:
       description: When the key in use was created (C(YYYY-MM-DDTHH:MM:SSZ), UTC), or an empty string when unknown.
       type: str
-      version_added: 0.4.0
+      version_added: 0.3.0
     rotation_due:
       description: The key in use is due for rotation and this run did not rotate it (the fleet report's column).
       type: bool
-      version_added: 0.4.0
+      version_added: 0.3.0
     changes:
       description: One line per change made or, in check mode, planned.
       type: list

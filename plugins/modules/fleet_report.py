@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: fleet_report
 short_description: Write the fleet report of a run (markdown, JSON and JUnit XML) on the controller
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - Writes three files in O(path) from the results the C(msp.umbrella_psa.psa_integration) role recorded for every
     tenant (the fact C(psa_integration_result)) - C(fleet.md) for people, C(fleet.json) for scripts and

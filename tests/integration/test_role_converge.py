@@ -213,6 +213,10 @@ def test_batches_provision_every_tenant_and_summarise_them_once(tenants):
     assert len(summaries) == 1, summaries  # skipped in the first batch, printed after the last
     text = "\n".join(summaries[0]["msg"])
     assert "3 tenant(s)" in text and all(host in text for host in hosts) and "FAILED" in text
+    # After each batch but the last, one line of progress (the summary follows the last).
+    progress = [host_result["msg"] for p in run.data["plays"] for t in p["tasks"] if task_name(t) == "Progress of the run"
+                for host_result in t["hosts"].values() if not host_result.get("skipped")]
+    assert progress == ["2 of 3 tenants done, 1 failed so far"], progress
 
     # The key mended, the next run in batches finishes the job and leaves the others as they are.
     tenants.set_vars(failed, psa_cw_private_key=private_key)
