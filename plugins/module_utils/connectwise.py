@@ -121,8 +121,10 @@ class ConnectWiseAuthError(ConnectWiseError):
 
     def _default_hint(self):
         if self.status == 401:
+            # The role's variables too: a role user never wrote these option names.
             return ('check company_id, public_key and private_key (the key pair of an active API member '
-                    'of that company) and client_id')
+                    'of that company) and client_id (psa_cw_company_id, psa_cw_public_key, psa_cw_private_key '
+                    'and psa_cw_client_id in the psa_integration role)')
         return "the API member's security role does not allow this request"
 
 

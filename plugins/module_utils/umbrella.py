@@ -82,9 +82,10 @@ class UmbrellaAuthError(UmbrellaError):
 
     def _default_hint(self):
         if self.status in (400, 401):
-            return 'check api_key and api_secret (an Umbrella API key of the MSP/MSSP console)'
-        return ('check that the API key has the scope this request needs and that org_id is an organization '
-                'the key may manage')
+            return ('check api_key and api_secret (an Umbrella API key of the MSP/MSSP console; '
+                    'psa_umbrella_api_key and psa_umbrella_api_secret in the psa_integration role)')
+        return ('check that the API key has the scope this request needs and that org_id (psa_umbrella_org_id '
+                'in the psa_integration role) is an organization the key may manage')
 
 
 def _error_message(response, body):

@@ -313,6 +313,7 @@ def test_method_not_allowed_is_unsupported(client, server):
 
 
 @pytest.mark.parametrize('status, words', [(401, 'company_id, public_key and private_key'),
+                                           (401, 'psa_cw_private_key and psa_cw_client_id in the psa_integration role'),
                                            (403, 'security role')])
 def test_auth_errors_hint_at_the_cause(client, server, status, words):
     server.script('GET', MEMBERS + '/1', Reply(status, json={'code': 'Unauthorized', 'message': 'UserNotAuthenticated'}))
