@@ -19,8 +19,8 @@ options:
       - Set to V(false) for testing only; prefer O(ca_path) for a private certificate authority.
       - V(false) is warned about once per run and connection (C(psa_cw_validate_certs) and
         C(psa_umbrella_validate_certs) in the role).
-      - If not set, the value of the E(CW_VALIDATE_CERTS) (ConnectWise modules) or E(UMBRELLA_VALIDATE_CERTS) (Umbrella modules)
-        environment variable is used.
+      - If not set, the value of the environment variable E(CW_VALIDATE_CERTS) (ConnectWise modules) or
+        E(UMBRELLA_VALIDATE_CERTS) (Umbrella modules) is used.
     type: bool
     default: true
   allow_plain_http:
@@ -29,8 +29,8 @@ options:
         unless this is V(true), for a lab or the bundled emulator started with C(--plain-http) only; it is then
         warned about once per run and connection.
       - C(psa_allow_plain_http) in the role.
-      - If not set, the value of the E(CW_ALLOW_PLAIN_HTTP) (ConnectWise modules) or E(UMBRELLA_ALLOW_PLAIN_HTTP) (Umbrella modules)
-        environment variable is used.
+      - If not set, the value of the environment variable E(CW_ALLOW_PLAIN_HTTP) (ConnectWise modules) or
+        E(UMBRELLA_ALLOW_PLAIN_HTTP) (Umbrella modules) is used.
     type: bool
     default: false
   ca_path:
@@ -39,14 +39,14 @@ options:
         bundle (E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) when set, else the certifi bundle that C(requests)
         uses), for example the CA file the bundled emulator writes.
       - A bundle is loaded once per process, the default one once per C(ansible-playbook) run.
-      - If not set, the value of the E(CW_CA_PATH) (ConnectWise modules) or E(UMBRELLA_CA_PATH) (Umbrella modules)
-        environment variable is used.
+      - If not set, the value of the environment variable E(CW_CA_PATH) (ConnectWise modules) or
+        E(UMBRELLA_CA_PATH) (Umbrella modules) is used.
     type: path
   timeout:
     description:
       - Seconds to wait for the server to answer one request.
-      - If not set, the value of the E(CW_TIMEOUT) (ConnectWise modules) or E(UMBRELLA_TIMEOUT) (Umbrella modules)
-        environment variable is used.
+      - If not set, the value of the environment variable E(CW_TIMEOUT) (ConnectWise modules) or
+        E(UMBRELLA_TIMEOUT) (Umbrella modules) is used.
     type: float
     default: 30
 '''
