@@ -314,15 +314,23 @@ def manual_steps(results, public_key="", operator_public_key="", confirmed_publi
     return steps
 
 
+def _fields(step):
+    """The fields a step changed, as its module listed them (``changed_fields``): ``": ~ a: 1 → 2; + b: x"``."""
+    fields = step.get("changed_fields") or []
+    return (": " + "; ".join(str(field) for field in fields)) if fields else ""
+
+
 def changes(results, check_mode=False, role_name="", member_identifier="", public_key="", store_path="",
             mapping_steps_path="", store_mode=""):
     verb = "would be " if check_mode else ""
     lines = []
     role, member = _step(results, "role"), _step(results, "member")
     if role.get("changed"):
-        lines.append("security role '%s' %s%s" % (role_name, verb, "created" if role.get("created") else "updated"))
+        lines.append("security role '%s' %s%s" % (role_name, verb, "created" if role.get("created") else "updated")
+                     + _fields(role))
     if member.get("changed"):
-        lines.append("API member '%s' %s%s" % (member_identifier, verb, "created" if member.get("created") else "updated"))
+        lines.append("API member '%s' %s%s" % (member_identifier, verb, "created" if member.get("created") else "updated")
+                     + _fields(member))
     new_key = new_key_result(results)
     if new_key:
         made = "rotated" if new_key.get("rotated") else "created"
@@ -332,7 +340,7 @@ def changes(results, check_mode=False, role_name="", member_identifier="", publi
     if _step(results, "key_store").get("changed"):
         lines.append("key pair %sstored in %s" % (verb, store_path))
     if _step(results, "umbrella").get("changed"):
-        lines.append("Umbrella PSA integration %sset to public key %s" % (verb, public_key))
+        lines.append("Umbrella PSA integration %sset to public key %s" % (verb, public_key) + _fields(_step(results, "umbrella")))
     revoke = _step(results, "revoke")
     if revoke.get("changed"):
         lines.append("previous API keys %srevoked: %s" % (verb, ", ".join(str(key) for key in revoke.get("revoked") or [])))

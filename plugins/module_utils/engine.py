@@ -91,9 +91,59 @@ def run_engine(engine, params, check_mode, diff, cache=None):
     _add_warnings(result, take_warnings())
     result.setdefault("changed", False)
     result.setdefault("manual_steps", [])
+    # What changed, field by field, whether or not --diff is on: a plan and its run name the same fields.
+    before_after = result.get("diff")
+    if result["changed"] and isinstance(before_after, dict) and before_after.get("before"):
+        result["changed_fields"] = field_changes(before_after.get("before"), before_after.get("after"))
     if not diff:
         result.pop("diff", None)
     return False, result
+
+
+_ABSENT = object()
+# Key material is named by the change sentence itself (a public key shortened), never field by field.
+_NOT_LISTED = ("key",)
+
+
+def _shown(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (list, tuple)):
+        return "[%s]" % ", ".join(_shown(item) for item in value)
+    return str(value)
+
+
+def field_changes(before, after, limit=12):
+    """``["~ ticketing.queryThreshold: 20 → 10", "+ permissions.X.add: All", ...]`` of a diff, Terraform's way.
+
+    Fields whose path names a key are left out (key material has its own sentence); past ``limit`` lines,
+    one more line says how many were left out.
+    """
+    lines = []
+
+    def walk(path, old, new):
+        if isinstance(old, dict) or isinstance(new, dict):
+            old = old if isinstance(old, dict) else {}
+            new = new if isinstance(new, dict) else {}
+            for name in sorted(set(old) | set(new), key=str):
+                walk(path + [str(name)], old.get(name, _ABSENT), new.get(name, _ABSENT))
+            return
+        if old == new or any(word in part.lower() for part in path for word in _NOT_LISTED):
+            return
+        name = ".".join(path)
+        if old is _ABSENT:
+            lines.append(u"+ %s: %s" % (name, _shown(new)))
+        elif new is _ABSENT:
+            lines.append(u"- %s: %s" % (name, _shown(old)))
+        else:
+            lines.append(u"~ %s: %s \u2192 %s" % (name, _shown(old), _shown(new)))
+
+    walk([], before or {}, after or {})
+    if len(lines) > limit:
+        lines = lines[:limit] + [u"\u2026 %d more" % (len(lines) - limit)]
+    return lines
 
 
 def _add_warnings(result, warnings):

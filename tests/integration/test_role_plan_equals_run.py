@@ -81,6 +81,8 @@ def test_a_rotation_and_a_drifted_console(emulator, tmp_path):
         "ticketing": {"serviceBoard": "Umbrella Alerts", "queryThreshold": 99}})
     planned, done = plan_then_run(tenants)[host]
     assert done["status"] == "changed" and done["changes"] != []
+    # Field by field, as Terraform shows it, in the plan as in the run.
+    assert any(change.endswith(u": ~ ticketing.queryThreshold: 99 \u2192 10") for change in planned["changes"]), planned
     assert changed_tasks(tenants.run()) == []
 
 

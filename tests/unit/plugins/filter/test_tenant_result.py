@@ -316,3 +316,12 @@ def test_rotation_due_is_reported_until_a_run_rotates_the_key():
                                        "key": {"created_at": "2026-12-05T10:00:00Z"}}},
                      public_key="PUB2", key_created_at="2026-01-01T00:00:00Z", rotation_due=True)
     assert rotated["rotation_due"] is False and rotated["key_created_at"] == "2026-12-05T10:00:00Z"
+
+
+def test_updates_name_the_fields_their_modules_changed():
+    steps = converged_steps(
+        member={"changed": True, "created": False, "changed_fields": ["~ inactiveFlag: true \u2192 false"]},
+        umbrella={"changed": True, "changed_fields": ["~ ticketing.queryThreshold: 99 \u2192 10"]})
+    outcome = result(steps, public_key="PUB1")
+    assert "API member 'umbrella' updated: ~ inactiveFlag: true \u2192 false" in outcome["changes"]
+    assert "Umbrella PSA integration set to public key PUB1: ~ ticketing.queryThreshold: 99 \u2192 10" in outcome["changes"]
