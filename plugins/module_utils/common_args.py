@@ -21,6 +21,7 @@ DEFAULT_BASE_URL = 'https://api.umbrella.com'
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRY_MAX_TIME = 120.0
 
+
 def _transport_options(prefix):
     """TLS and timeout options, each with the environment fallback ``<prefix>_<OPTION>`` (CW_, UMBRELLA_)
     that a pipeline sets once for every task."""
@@ -34,6 +35,7 @@ def _transport_options(prefix):
         timeout=dict(type='float', default=DEFAULT_TIMEOUT, fallback=env('timeout')),
         retry_max_time=dict(type='float', default=DEFAULT_RETRY_MAX_TIME, fallback=env('retry_max_time')),
     )
+
 
 CONNECTWISE_ARGSPEC = dict(
     site=dict(type='str', required=True, fallback=(env_fallback, ['CW_SITE'])),
