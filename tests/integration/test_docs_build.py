@@ -29,6 +29,7 @@ ROLES = sorted(p.name for p in (REPO_ROOT / "roles").iterdir() if (p / "meta" / 
 NO_LOG_OPTIONS = {"cw_security_role": ["private_key"], "cw_api_member": ["private_key"],
                   "cw_api_key": ["private_key"], "cw_access_info": ["private_key"],
                   "umbrella_psa_integration": ["api_secret", "private_key"],
+                  "umbrella_psa_integration_info": ["api_secret"],
                   "umbrella_psa_company_mapping": ["api_secret", "connectwise/private_key"]}
 
 

@@ -17,8 +17,8 @@ from support.ansible_runner import REPO_ROOT, ansible_env, stage_collection
 BIN = Path(sys.executable).parent
 ANSIBLE_VERSION = tuple(int(part) for part in ansible_release.split(".")[:2])
 MODULES = ["cw_security_role", "cw_api_member", "cw_api_key", "cw_access_info", "umbrella_psa_integration",
-           "umbrella_psa_company_mapping", "key_store", "tenant_lock", "key_successor", "fleet_report",
-           "cw_umbrella_sync_info"]
+           "umbrella_psa_integration_info", "umbrella_psa_company_mapping", "key_store", "tenant_lock", "key_successor",
+           "fleet_report", "cw_umbrella_sync_info"]
 
 
 def run(cmd, cwd, env=None):
