@@ -18,6 +18,8 @@ import datetime
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.msp.umbrella_psa.plugins.module_utils.cw_umbrella_sync_info import parse_time
+
 STATUSES = ("created", "changed", "unchanged", "manual", "failed")
 SCHEMA_VERSION = 1
 # The top-level "outcome" CI tests (docs/user-guide.md): a check run's changes are pending, a real
@@ -57,16 +59,12 @@ def now_utc():
 
 
 def key_age_days(created_at, now):
-    """Whole days since ``created_at`` (YYYY-MM-DDTHH:MM:SSZ), or None when it is unknown or unreadable."""
-    text = text_of(created_at).strip()
-    if not text:
+    """Whole days since ``created_at`` (ISO 8601; an offset applied, none taken as UTC), or None when it is
+    unknown or unreadable. ``now`` is naive UTC."""
+    created = parse_time(text_of(created_at))
+    if created is None:
         return None
-    text = text.replace(" ", "T").rstrip("Z").split("+", 1)[0].split(".", 1)[0]
-    try:
-        created = datetime.datetime.strptime(text + "Z", _TIME_FORMAT)
-    except ValueError:
-        return None
-    return max(0, (now - created).days)
+    return max(0, (now - created.replace(tzinfo=None)).days)
 
 
 def failed_result(host, failed_task="", message=""):

@@ -107,3 +107,6 @@ def test_key_age_tolerates_missing_and_unreadable_times():
     assert key_age_days("", NOW) is None and key_age_days("yesterday", NOW) is None
     assert key_age_days("2026-12-06T00:00:00Z", NOW) == 0  # a clock ahead of the controller's
     assert key_age_days("2026-11-05T12:00:00+00:00", NOW) == 30
+    # An offset is applied, not dropped: 20:00 at UTC-05:00 is 01:00 the next day in UTC.
+    assert key_age_days("2026-11-04T20:00:00-05:00", NOW) == key_age_days("2026-11-05T01:00:00Z", NOW)
+    assert key_age_days("2026-11-05T12:00:00.123456789Z", NOW) == 30
