@@ -81,8 +81,12 @@ def _is_template(value):
 
 def _from_vault_file(value, cache):
     """Whether the value was read from a file encrypted whole with ansible-vault."""
-    origin = Origin.get_tag(value) if Origin is not None else None
-    path = getattr(origin, "path", None)
+    if Origin is not None:
+        path = getattr(Origin.get_tag(value), "path", None)
+    else:
+        # Older ansible-core: a string read from YAML carries its position (file, line, column).
+        position = getattr(value, "ansible_pos", None)
+        path = position[0] if isinstance(position, tuple) and position else None
     if not path:
         return False
     if path not in cache:

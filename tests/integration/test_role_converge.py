@@ -258,7 +258,7 @@ def test_a_misspelled_variable_is_warned_about_with_its_close_match(tenants):
     host, _unused = new_tenant(tenants, psa_umbrella_query_treshold=20)
     run = tenants.run(json_output=False)
     assert run.returncode == 0, run.explain()
-    output = run.stdout + run.stderr
+    output = " ".join((run.stdout + run.stderr).split())  # Ansible wraps a long warning
     assert "psa_umbrella_query_treshold is set but the psa_integration role does not read it: did you mean " \
            "psa_umbrella_query_threshold?" in output
     # The default was used, as the warning says.

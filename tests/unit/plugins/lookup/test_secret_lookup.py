@@ -4,8 +4,12 @@ import pytest
 
 from ansible.errors import AnsibleError
 from ansible.parsing.dataloader import DataLoader
-from ansible.parsing.vault import VaultLib, VaultSecret, VaultSecretsContext
-from ansible.template import Templar, is_trusted_as_template, trust_as_template
+
+try:  # ansible-core 2.19 and later; older cores are covered by tests/reliability/test_rel_hold_secrets.py
+    from ansible.parsing.vault import VaultLib, VaultSecret, VaultSecretsContext
+    from ansible.template import Templar, is_trusted_as_template, trust_as_template
+except ImportError:
+    pytest.skip("templates are marked trusted from ansible-core 2.19 on", allow_module_level=True)
 
 from ansible_collections.msp.umbrella_psa.plugins.lookup.secret import LookupModule
 
