@@ -518,6 +518,20 @@ class ConnectWiseClient(JsonClient):
             records = self.list(path)
         return [r for r in records if isinstance(r, dict) and _same_value(_nested_value(r, field), value)]
 
+    def offers(self, collection):
+        """Whether the server offers an extension collection, asked of its parent id 0 (which no record has).
+
+        For check mode, when the parent is one an earlier task would create: a record-level 404 means the
+        route exists, 404 "The endpoint does not exist." (or 405) that it does not (docs/extension-api.md).
+        """
+        try:
+            self.list(collection)
+        except ConnectWiseUnsupported:
+            return False
+        except ConnectWiseNotFound:
+            return True
+        return True
+
     def count(self, path, conditions=None):  # pylint: disable=redefined-outer-name
         params = {'conditions': conditions} if conditions else None
         body = self._request('GET', self._clean_path(path).rstrip('/') + '/count', params=params)

@@ -146,7 +146,8 @@ def run(params, check_mode=False, client=None):
     else:
         member = _find_member(client, params["member"], check_mode)
     if member is None:
-        if not key_api_offered(client):
+        # The plan must say what the real run will do once the member exists: a key, or a person's steps.
+        if not client.offers("%s/0/apiKeys" % MEMBERS_PATH):
             return _unsupported(params)
         return _predict_for_missing_member(params)
 
@@ -230,22 +231,6 @@ def run(params, check_mode=False, client=None):
 def _view_side(view):
     """A key_view() entry in the diff's shape."""
     return {"id": view["id"], "public_key": view["public_key"], "created_at": view["created_at"]}
-
-
-def key_api_offered(client):
-    """Whether the server offers the key API (CX3), asked without a member to ask about.
-
-    Check mode, for a member an earlier task would create: the plan must say what the real run will do,
-    a key created or the steps for a person. The keys of member id 0 (none has it) answer 404 "record
-    not found" where the route exists and 404 "The endpoint does not exist." where it does not.
-    """
-    try:
-        client.list("%s/0/apiKeys" % MEMBERS_PATH)
-    except ConnectWiseUnsupported:
-        return False
-    except ConnectWiseNotFound:
-        return True
-    return True
 
 
 def _predict_for_missing_member(params):

@@ -24,7 +24,6 @@ from ansible_collections.msp.umbrella_psa.plugins.module_utils.cw_api_member imp
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.common_args import CONNECTWISE_ARGSPEC
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
     ConnectWiseError,
-    ConnectWiseNotFound,
     ConnectWiseUnsupported,
 )
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import (
@@ -266,7 +265,10 @@ class _Present(object):
             before_view = {}
             if self.check_mode:
                 settings = self._fresh_settings(records)
-                self._probe_extension()
+                # The plan must say what the real run will do: levels written, or a person's steps. A write
+                # route cannot be probed without writing; the customize list (CX2) stands for the extension,
+                # as its read does for an existing role.
+                self.extension = self.client.offers(customize_path(0))
             else:
                 settings = self.client.list(settings_path(self.role["id"]))
                 # Names were checked against the key's own view; make sure the new role has them too.
@@ -324,23 +326,6 @@ class _Present(object):
         self.extension = True
         self.customize_items = perms.table_setup_items(items)
         state.customize_labels = [screens.label_of(item.get("itemIdentifier")) for item in self.customize_items]
-
-    def _probe_extension(self):
-        """Check mode, a role still to be created: does the server offer the extension (CX1, CX2)?
-
-        The plan must name what the real run will do: levels written, or the steps for a person. A
-        write route cannot be probed without writing; the customize list's read (CX2) stands for the
-        extension, as it does for an existing role (docs/extension-api.md). Role id 0 (none has it)
-        answers 404 "record not found" where the route exists, "The endpoint does not exist." where not.
-        """
-        try:
-            self.client.list(customize_path(0))
-        except ConnectWiseNotFound:
-            self.extension = True
-        except ConnectWiseError as exc:
-            self._unsupported(exc)
-        else:
-            self.extension = True
 
     # -- writes --------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import copy
 import re
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
+    ConnectWiseClient,
     ConnectWiseAuthError,
     ConnectWiseError,
     ConnectWiseNotFound,
@@ -75,6 +76,9 @@ def _unknown_route(method, path):
 
 class FakeConnectWise(WithoutRunCache):
     """One ConnectWise company reached with one key."""
+
+    # The client's own probe, over this fake's list().
+    offers = ConnectWiseClient.offers
 
     def __init__(self, extension=True, my_levels=None, my_customize=(), authenticates=True):
         self.extension = extension

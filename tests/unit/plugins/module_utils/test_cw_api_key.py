@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.msp.umbrella_psa.plugins.module_utils import cw_api_key
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import (
-    ConnectWiseError, ConnectWiseNotFound, ConnectWiseUnsupported, conditions)
+    ConnectWiseClient, ConnectWiseError, ConnectWiseNotFound, ConnectWiseUnsupported, conditions)
 from ansible_collections.msp.umbrella_psa.plugins.module_utils.engine import CHECK_MODE_PLACEHOLDER, EngineError
 
 MEMBER = {"id": 42, "identifier": "umbrella", "name": "Cisco Umbrella"}
@@ -20,6 +20,9 @@ def key(key_id, when, description="Cisco Umbrella"):
 
 
 class FakeConnectWise:
+    # The client's own probe, over this fake's list().
+    offers = ConnectWiseClient.offers
+
     def __init__(self, keys=(), extension=True, members=(MEMBER,), fail_delete=False):
         self.members = [copy.deepcopy(m) for m in members]
         self.keys = [copy.deepcopy(k) for k in keys]
@@ -217,7 +220,6 @@ def test_member_id_saves_the_member_lookup():
 def test_a_key_whose_answer_was_lost_is_deleted_and_created_again():
     """The private half was in the lost answer: the key the POST made is useless and must not stay."""
     import requests
-    from ansible_collections.msp.umbrella_psa.plugins.module_utils.connectwise import ConnectWiseClient
     from fake_http import FakeClock, FakeServer, Reply
 
     api = "/v2025_1/apis/3.0"
